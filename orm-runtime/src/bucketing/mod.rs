@@ -1,0 +1,1 @@
+//! Composite bucketing math (lands with the foundation issue).

@@ -1,0 +1,1 @@
+//! Packed integer index math (lands with the foundation issue).

@@ -1,0 +1,6 @@
+//! CQL text: the syntax tree ([`ast`]) and the parser ([`parse`]).
+
+pub mod ast;
+mod parser;
+
+pub use parser::{SyntaxError, parse};
