@@ -37,7 +37,7 @@ pub struct Stats {
     pub rows_examined: u64,
     /// Rows returned to clients by SELECTs.
     pub rows_returned: u64,
-    /// Index entries read (reserved for secondary indexes, part 2; always 0).
+    /// Secondary-index entries read by SELECTs served by an index.
     pub index_entries_read: u64,
 }
 

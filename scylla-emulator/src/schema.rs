@@ -39,7 +39,7 @@ pub struct ColumnDef {
     pub desc: bool,
 }
 
-/// A secondary index definition (part 2: indexes are not maintained yet).
+/// A secondary index definition (`system_schema.indexes`; see `crate::index::IndexSpec`).
 #[derive(Debug, Clone)]
 pub struct IndexDef {
     pub name: String,
@@ -63,7 +63,7 @@ pub struct TableDef {
     pub next_column_id: u32,
     /// `WITH` properties as given (rendered values).
     pub properties: BTreeMap<String, String>,
-    /// Secondary indexes (part 2).
+    /// Secondary indexes, in creation order.
     pub indexes: Vec<IndexDef>,
     /// Dropped columns: name → drop timestamp (micros).
     pub dropped: BTreeMap<String, (ColType, i64)>,

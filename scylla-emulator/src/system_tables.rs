@@ -284,13 +284,11 @@ pub fn create_system_keyspaces(db: &mut Db) {
     }
     for d in defs() {
         let ks = d.keyspace.clone();
-        db.keyspaces.get_mut(&ks).unwrap().tables.insert(
-            d.name.clone(),
-            Table {
-                def: Arc::new(d),
-                data: TableData::default(),
-            },
-        );
+        db.keyspaces
+            .get_mut(&ks)
+            .unwrap()
+            .tables
+            .insert(d.name.clone(), Table::new(Arc::new(d)));
     }
 }
 
@@ -424,13 +422,17 @@ fn table_options(def: &TableDef) -> Vec<(&'static str, Option<Value>)> {
 /// Regenerates every system table from the schema.
 pub fn refresh(db: &mut Db, rpc: IpAddr) {
     // Snapshot the schema first.
-    let keyspaces: Vec<(KeyspaceDef, Vec<Arc<TableDef>>)> = db
+    type Snapshot = (Arc<TableDef>, Option<Arc<crate::view::ViewSpec>>);
+    let keyspaces: Vec<(KeyspaceDef, Vec<Snapshot>)> = db
         .keyspaces
         .values()
         .map(|k| {
             (
                 k.def.clone(),
-                k.tables.values().map(|t| t.def.clone()).collect(),
+                k.tables
+                    .values()
+                    .map(|t| (t.def.clone(), t.view.as_ref().map(|v| v.spec.clone())))
+                    .collect(),
             )
         })
         .collect();
@@ -474,7 +476,9 @@ pub fn refresh(db: &mut Db, rpc: IpAddr) {
     let mut cold = TableData::default();
     let mut dropd = TableData::default();
     let mut idxd = TableData::default();
+    let mut viewd = TableData::default();
     let i_def = sys(db, "system_schema", "indexes");
+    let v_def = sys(db, "system_schema", "views");
     let ks_def = sys(db, "system_schema", "keyspaces");
     let t_def = sys(db, "system_schema", "tables");
     let c_def = sys(db, "system_schema", "columns");
@@ -494,14 +498,31 @@ pub fn refresh(db: &mut Db, rpc: IpAddr) {
                 ("replication", smap(&repl)),
             ],
         );
-        for td in tables {
-            let mut vals = vec![("keyspace_name", s(&k.name)), ("table_name", s(&td.name))];
-            vals.extend(table_options(td));
-            vals.push((
-                "flags",
-                Some(Value::Set(vec![Value::Text("compound".into())])),
-            ));
-            insert(&mut tabd, &t_def, vals);
+        for (td, view) in tables {
+            if let Some(v) = view {
+                // A materialized view: system_schema.views, not system_schema.tables.
+                let mut vals = vec![
+                    ("keyspace_name", s(&k.name)),
+                    ("view_name", s(&td.name)),
+                    ("base_table_id", Some(Value::Uuid(*v.base_id.as_bytes()))),
+                    ("base_table_name", s(&v.base)),
+                    (
+                        "include_all_columns",
+                        Some(Value::Boolean(v.include_all_columns)),
+                    ),
+                    ("where_clause", s(&v.where_clause)),
+                ];
+                vals.extend(table_options(td));
+                insert(&mut viewd, &v_def, vals);
+            } else {
+                let mut vals = vec![("keyspace_name", s(&k.name)), ("table_name", s(&td.name))];
+                vals.extend(table_options(td));
+                vals.push((
+                    "flags",
+                    Some(Value::Set(vec![Value::Text("compound".into())])),
+                ));
+                insert(&mut tabd, &t_def, vals);
+            }
             for c in &td.columns {
                 insert(
                     &mut cold,
@@ -568,6 +589,7 @@ pub fn refresh(db: &mut Db, rpc: IpAddr) {
     out.insert(("system_schema", "columns"), cold);
     out.insert(("system_schema", "dropped_columns"), dropd);
     out.insert(("system_schema", "indexes"), idxd);
+    out.insert(("system_schema", "views"), viewd);
     for ((ks, t), data) in out {
         if let Some(tb) = db.keyspaces.get_mut(ks).and_then(|k| k.tables.get_mut(t)) {
             tb.data = data;

@@ -1,6 +1,6 @@
 //! Schema statements: keyspaces, tables, ALTER, TRUNCATE.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::{Db, Engine, Keyspace, QueryResult, SchemaChange, Table, resolve_ks};
@@ -10,7 +10,7 @@ use crate::cql::ast::{
 };
 use crate::error::{CqlError, Result};
 use crate::schema::{ColumnDef, ColumnKind, KeyspaceDef, TableDef};
-use crate::storage::TableData;
+use crate::storage::{TableData, now_secs};
 use crate::types::ColType;
 
 /// DDL is validated when executed; PREPARE of DDL always succeeds.
@@ -298,13 +298,8 @@ pub fn execute(
                 ));
             }
             let k = db.keyspaces.get_mut(&ks).unwrap();
-            k.tables.insert(
-                c.name.name.clone(),
-                Table {
-                    def: Arc::new(def),
-                    data: TableData::default(),
-                },
-            );
+            k.tables
+                .insert(c.name.name.clone(), Table::new(Arc::new(def)));
             created("TABLE", &ks, Some(&c.name.name))
         }
         Statement::DropTable { name, if_exists } => {
@@ -326,20 +321,47 @@ pub fn execute(
                     name.name
                 )));
             }
-            db.keyspaces.get_mut(&ks).unwrap().tables.remove(&name.name);
+            let k = db.keyspaces.get_mut(&ks).unwrap();
+            if k.tables[&name.name].is_view() {
+                return Err(crate::view::drop_table_on_view_error());
+            }
+            let views = views_of(k, &name.name);
+            if !views.is_empty() {
+                return Err(crate::view::drop_base_with_views_error(&ks, &views));
+            }
+            // Its indexes go with it.
+            k.tables.remove(&name.name);
             change("DROPPED", "TABLE", &ks, Some(&name.name))
         }
         Statement::Truncate(name) => {
             let ks = resolve_ks(&name.keyspace, current)?.to_string();
             check_user_ks(&ks)?;
             let t = db.table_mut(&ks, &name.name)?;
+            if t.is_view() {
+                return Err(CqlError::invalid(
+                    "Cannot TRUNCATE materialized view directly; must truncate base table instead",
+                ));
+            }
             t.data = TableData::default();
+            for d in t.indexes.values_mut() {
+                d.clear();
+            }
+            // The base table's views are truncated with it.
+            let k = db.keyspaces.get_mut(&ks).unwrap();
+            for v in views_of(k, &name.name) {
+                let vt = k.tables.get_mut(&v).unwrap();
+                vt.data = TableData::default();
+                if let Some(st) = vt.view.as_mut() {
+                    st.reverse.clear();
+                }
+            }
             return Ok(QueryResult::Void);
         }
         Statement::AlterTable(a) => {
             let ks = resolve_ks(&a.name.keyspace, current)?.to_string();
             check_user_ks(&ks)?;
             let ts = engine.next_timestamp();
+            check_alter_dependencies(db, &ks, &a.name.name, &a.op)?;
             let t = db.table_mut(&ks, &a.name.name)?;
             let mut def = (*t.def).clone();
             alter(&mut def, &a.op, ts)?;
@@ -358,32 +380,245 @@ pub fn execute(
                 }
             }
             t.def = Arc::new(def);
+            let new_def = t.def.clone();
+            propagate_alter_to_views(db, &ks, &a.name.name, &a.op, &new_def);
             change("UPDATED", "TABLE", &ks, Some(&a.name.name))
         }
-        Statement::CreateIndex(_) => {
-            return Err(CqlError::invalid(
-                "CREATE INDEX is not supported by the scylla-emulator yet (secondary indexes come in part 2)",
-            ));
+        Statement::CreateIndex(c) => {
+            let ks = resolve_ks(&c.table.keyspace, current)?.to_string();
+            check_user_ks(&ks)?;
+            let t = db.table(&ks, &c.table.name)?;
+            let k = &db.keyspaces[&ks];
+            let index_names: BTreeSet<String> = k
+                .tables
+                .values()
+                .flat_map(|t| t.def.indexes.iter().map(|i| i.name.clone()))
+                .collect();
+            let has_table = |n: &str| k.tables.contains_key(n);
+            let view = crate::index::create::KeyspaceView {
+                index_names: &index_names,
+                has_table: &has_table,
+            };
+            let table = crate::index::create::IndexedTable {
+                def: &t.def,
+                is_view: t.is_view(),
+            };
+            let Some(spec) = crate::index::create::validate_create_index(c, table, &view)? else {
+                return Ok(QueryResult::Void);
+            };
+            let t = db.table_mut(&ks, &c.table.name)?;
+            let mut def = (*t.def).clone();
+            def.indexes.push(spec.to_def(&def));
+            let data =
+                crate::index::store::build(&def, &spec, t.data.partitions.iter(), now_secs());
+            t.def = Arc::new(def);
+            t.indexes.insert(spec.name.clone(), data);
+            change("UPDATED", "TABLE", &ks, Some(&c.table.name))
         }
-        Statement::DropIndex { .. } => {
-            return Err(CqlError::invalid(
-                "DROP INDEX is not supported by the scylla-emulator yet (secondary indexes come in part 2)",
-            ));
+        Statement::DropIndex { name, if_exists } => {
+            let ks = resolve_ks(&name.keyspace, current)?.to_string();
+            check_user_ks(&ks)?;
+            let Some(k) = db.keyspaces.get_mut(&ks) else {
+                return Err(CqlError::invalid(format!("Keyspace {ks} does not exist")));
+            };
+            let owner = k
+                .tables
+                .iter()
+                .find(|(_, t)| t.def.indexes.iter().any(|i| i.name == name.name))
+                .map(|(n, _)| n.clone());
+            let Some(owner) = owner else {
+                if *if_exists {
+                    return Ok(QueryResult::Void);
+                }
+                return Err(crate::index::create::index_not_found(&name.name, &ks));
+            };
+            let t = k.tables.get_mut(&owner).unwrap();
+            let mut def = (*t.def).clone();
+            def.indexes.retain(|i| i.name != name.name);
+            t.def = Arc::new(def);
+            t.indexes.remove(&name.name);
+            change("UPDATED", "TABLE", &ks, Some(&owner))
         }
-        Statement::CreateView(_) => {
-            return Err(CqlError::invalid(
-                "CREATE MATERIALIZED VIEW is not supported by the scylla-emulator yet (materialized views come in part 2)",
-            ));
+        Statement::CreateView(c) => {
+            let ks = resolve_ks(&c.name.keyspace, current)?.to_string();
+            check_user_ks(&ks)?;
+            if !db.keyspaces.contains_key(&ks) {
+                return Err(CqlError::invalid(format!("Keyspace {ks} does not exist")));
+            }
+            let base_ks = c.base.keyspace.clone().unwrap_or_else(|| ks.clone());
+            if base_ks != ks {
+                return Err(CqlError::invalid(format!(
+                    "Cannot create a materialized view on a table in a separate keyspace ('{base_ks}' != '{ks}')"
+                )));
+            }
+            let base = db.table(&ks, &c.base.name)?;
+            let spec = crate::view::validate_create_view(c, &ks, &base.def, base.is_view())?;
+            let k = db.keyspaces.get_mut(&ks).unwrap();
+            if k.tables.contains_key(&c.name.name) {
+                if c.if_not_exists {
+                    // ScyllaDB announces the creation anyway (scylladb#16909).
+                    return Ok(created("TABLE", &ks, Some(&c.name.name)));
+                }
+                return Err(CqlError::already_exists(
+                    &ks,
+                    &c.name.name,
+                    format!(
+                        "Cannot add already existing table \"{}\" to keyspace \"{}\"",
+                        c.name.name, ks
+                    ),
+                ));
+            }
+            let base = &k.tables[&c.base.name];
+            let mut reverse = crate::view::Reverse::new();
+            let mut data = TableData::default();
+            let now = now_secs();
+            for (pk, part) in &base.data.partitions {
+                crate::view::refresh(
+                    &mut data,
+                    &mut reverse,
+                    &spec,
+                    &base.def,
+                    pk,
+                    Some(part),
+                    None,
+                    now,
+                );
+            }
+            let mut t = Table::new(Arc::new(spec.def.clone()));
+            t.data = data;
+            t.view = Some(super::ViewState {
+                spec: Arc::new(spec),
+                reverse,
+            });
+            k.tables.insert(c.name.name.clone(), t);
+            created("TABLE", &ks, Some(&c.name.name))
         }
-        Statement::DropView { .. } => {
-            return Err(CqlError::invalid(
-                "DROP MATERIALIZED VIEW is not supported by the scylla-emulator yet (materialized views come in part 2)",
-            ));
+        Statement::DropView { name, if_exists } => {
+            let ks = resolve_ks(&name.keyspace, current)?.to_string();
+            check_user_ks(&ks)?;
+            let found = db.keyspaces.get(&ks).and_then(|k| k.tables.get(&name.name));
+            match found {
+                None => {
+                    if *if_exists {
+                        return Ok(QueryResult::Void);
+                    }
+                    return Err(crate::view::drop_missing_view_error(&name.name, &ks));
+                }
+                Some(t) if !t.is_view() => return Err(crate::view::drop_view_on_table_error()),
+                Some(_) => {}
+            }
+            db.keyspaces.get_mut(&ks).unwrap().tables.remove(&name.name);
+            change("DROPPED", "TABLE", &ks, Some(&name.name))
         }
         _ => return Err(CqlError::server("not a schema statement")),
     };
     engine.schema_changed(db);
     Ok(r)
+}
+
+/// Names of the materialized views built on `base` (sorted).
+pub fn views_of(k: &Keyspace, base: &str) -> Vec<String> {
+    k.tables
+        .iter()
+        .filter(|(_, t)| t.view.as_ref().is_some_and(|v| v.spec.base == base))
+        .map(|(n, _)| n.clone())
+        .collect()
+}
+
+/// ALTER TABLE checks that involve indexes and views (ScyllaDB's `alter_table_statement`).
+fn check_alter_dependencies(db: &Db, ks: &str, table: &str, op: &AlterTableOp) -> Result<()> {
+    let t = db.table(ks, table)?;
+    if t.is_view() {
+        return Err(crate::view::alter_view_error());
+    }
+    let k = &db.keyspaces[ks];
+    match op {
+        AlterTableOp::Drop(cols) => {
+            for c in cols {
+                let Some((_, cd)) = t.def.column(c) else {
+                    continue;
+                };
+                if matches!(cd.kind, ColumnKind::PartitionKey | ColumnKind::Clustering) {
+                    continue;
+                }
+                for v in views_of(k, table) {
+                    let spec = &k.tables[&v].view.as_ref().unwrap().spec;
+                    if crate::view::needs_column(spec, c) {
+                        return Err(crate::view::drop_column_needed_by_view_error(
+                            ks, table, c, &v,
+                        ));
+                    }
+                }
+                for spec in crate::index::IndexSpec::of_table(&t.def) {
+                    if spec.column == *c {
+                        return Err(crate::index::create::drop_indexed_column_error(
+                            ks, table, c, &spec.name,
+                        ));
+                    }
+                }
+            }
+        }
+        AlterTableOp::Rename(pairs) => {
+            for (from, _) in pairs {
+                let deps: Vec<String> = crate::index::IndexSpec::of_table(&t.def)
+                    .into_iter()
+                    .filter(|i| i.column == *from)
+                    .map(|i| i.name)
+                    .collect();
+                if !deps.is_empty() {
+                    return Err(CqlError::invalid(format!(
+                        "Cannot rename column {from} because it has dependent secondary indexes ({})",
+                        deps.join(", ")
+                    )));
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Keeps the base table's views in step with ALTER TABLE ADD / RENAME.
+fn propagate_alter_to_views(
+    db: &mut Db,
+    ks: &str,
+    table: &str,
+    op: &AlterTableOp,
+    base: &TableDef,
+) {
+    let k = db.keyspaces.get_mut(ks).unwrap();
+    for v in views_of(k, table) {
+        let vt = k.tables.get_mut(&v).unwrap();
+        let st = vt.view.as_mut().unwrap();
+        let mut spec = (*st.spec).clone();
+        match op {
+            AlterTableOp::Add(cols) if spec.include_all_columns => {
+                for c in cols {
+                    if let Some((_, cd)) = base.column(&c.name)
+                        && cd.kind == ColumnKind::Regular
+                        && spec.def.column(&c.name).is_none()
+                    {
+                        spec.def.columns.push(cd.clone());
+                    }
+                }
+            }
+            AlterTableOp::Rename(pairs) => {
+                for (from, to) in pairs {
+                    if let Some((i, _)) = spec.def.column(from) {
+                        spec.def.columns[i].name = to.clone();
+                    }
+                    if spec.non_pk_key_column.as_deref() == Some(from.as_str()) {
+                        spec.non_pk_key_column = Some(to.clone());
+                    }
+                }
+            }
+            _ => continue,
+        }
+        spec.def.next_column_id = base.next_column_id;
+        spec.def.reindex();
+        vt.def = Arc::new(spec.def.clone());
+        st.spec = Arc::new(spec);
+    }
 }
 
 fn column_type(c: &AstColumn) -> Result<ColType> {

@@ -2,13 +2,14 @@
 //!
 //! One shared [`Db`] behind a read/write lock; every statement is analysed against the current
 //! schema (validation and bind-marker metadata) and then executed under the lock.
-//! Part 2 hooks: [`Table::apply_mutation_hook`] is called with every written partition key so
-//! indexes and views can be maintained; `select::plan_access` is the one place where the access
-//! path for a restriction set is chosen.
+//! Secondary indexes and materialized views: `modify::write` calls [`secondary::maintain`] once
+//! per written partition; `select::plan` asks `crate::index::plan::decide` whether an index
+//! serves the query; a view is a [`Table`] with a [`ViewState`].
 
 pub mod ddl;
 pub mod eval;
 pub mod modify;
+pub mod secondary;
 pub mod select;
 
 use std::collections::{BTreeMap, HashMap};
@@ -23,11 +24,40 @@ use crate::storage::TableData;
 use crate::types::Value;
 pub use eval::{ColSpec, RawValue};
 
-/// A table: schema and data.
+/// A table (or materialized view): schema and data.
 #[derive(Debug, Clone)]
 pub struct Table {
     pub def: Arc<TableDef>,
     pub data: TableData,
+    /// Secondary-index data by index name (one entry per `def.indexes`).
+    pub indexes: BTreeMap<String, crate::index::store::IndexData>,
+    /// Set when this table is a materialized view.
+    pub view: Option<ViewState>,
+}
+
+/// What makes a table a materialized view.
+#[derive(Debug, Clone)]
+pub struct ViewState {
+    pub spec: Arc<crate::view::ViewSpec>,
+    /// Where each base row currently sits in the view.
+    pub reverse: crate::view::Reverse,
+}
+
+impl Table {
+    /// An empty table.
+    pub fn new(def: Arc<TableDef>) -> Table {
+        Table {
+            def,
+            data: TableData::default(),
+            indexes: BTreeMap::new(),
+            view: None,
+        }
+    }
+
+    /// Is this table a materialized view?
+    pub fn is_view(&self) -> bool {
+        self.view.is_some()
+    }
 }
 
 /// A keyspace with its tables.

@@ -9,6 +9,7 @@ use crate::cql::ast::{
     Assignment, Condition, InValues, Operator, Relation, RelationLhs, Statement, Term, Using,
 };
 use crate::error::{CqlError, Result};
+use crate::index::store::Touched;
 use crate::schema::{ColumnKind, TableDef};
 use crate::storage::{AtomCell, CKey, Cell, Marker, PKey, RangeTombstone, now_secs};
 use crate::types::{ColType, Value};
@@ -130,7 +131,10 @@ fn using(
     Ok((ttl, ts))
 }
 
-fn check_writable(db: &Db, ks: &str) -> Result<()> {
+fn check_writable(db: &Db, ks: &str, table: &str) -> Result<()> {
+    if db.table(ks, table).is_ok_and(|t| t.is_view()) {
+        return Err(crate::view::write_to_view_error());
+    }
     if db.keyspaces.get(ks).is_some_and(|k| k.system) {
         return Err(CqlError::new(
             crate::error::code::UNAUTHORIZED,
@@ -434,7 +438,7 @@ pub fn plan(
         Statement::Insert(ins) => {
             let ks = resolve_ks(&ins.table.keyspace, current)?;
             let def = db.table(ks, &ins.table.name)?.def.clone();
-            check_writable(db, ks)?;
+            check_writable(db, ks, &def.name)?;
             binds.set_table(ks, &def.name);
             if ins.columns.len() != ins.values.len() {
                 return Err(CqlError::invalid("Unmatched column names/values"));
@@ -520,7 +524,7 @@ pub fn plan(
         Statement::Update(u) => {
             let ks = resolve_ks(&u.table.keyspace, current)?;
             let def = db.table(ks, &u.table.name)?.def.clone();
-            check_writable(db, ks)?;
+            check_writable(db, ks, &def.name)?;
             binds.set_table(ks, &def.name);
             let (ttl, timestamp) = using(binds, &u.using, batch, &def)?;
             let mut ops = Vec::new();
@@ -581,7 +585,7 @@ pub fn plan(
         Statement::Delete(d) => {
             let ks = resolve_ks(&d.table.keyspace, current)?;
             let def = db.table(ks, &d.table.name)?.def.clone();
-            check_writable(db, ks)?;
+            check_writable(db, ks, &def.name)?;
             binds.set_table(ks, &def.name);
             if d.using.ttl.is_some() {
                 return Err(CqlError::invalid(
@@ -941,6 +945,48 @@ fn ckey(def: &TableDef, vals: &[Value]) -> CKey {
 }
 
 fn write(engine: &Engine, db: &mut Db, p: &ModPlan, ts: i64) -> Result<()> {
+    let mut touched: Vec<(PKey, Touched)> = Vec::new();
+    let r = write_rows(engine, db, p, ts, &mut touched);
+    // Indexes and views follow every partition written, even when a later one failed.
+    for (pk, t) in &touched {
+        super::secondary::maintain(db, &p.def.keyspace, &p.def.name, pk, t);
+    }
+    r
+}
+
+/// Which rows of a partition a plan writes (for index and view maintenance).
+fn touched_of(def: &TableDef, p: &ModPlan) -> Touched {
+    match &p.ck {
+        CkTarget::Keys(ks) => {
+            let static_op = p.ops.iter().any(|op| {
+                let i = match op {
+                    Op::Set(i, _)
+                    | Op::SetElem(i, _, _)
+                    | Op::Append(i, _)
+                    | Op::Prepend(i, _)
+                    | Op::Remove(i, _)
+                    | Op::DeleteCol(i)
+                    | Op::DeleteElem(i, _) => *i,
+                };
+                def.columns[i].kind == ColumnKind::Static
+            });
+            if static_op {
+                Touched::Partition
+            } else {
+                Touched::Rows(ks.iter().map(|k| ckey(def, k)).collect())
+            }
+        }
+        _ => Touched::Partition,
+    }
+}
+
+fn write_rows(
+    engine: &Engine,
+    db: &mut Db,
+    p: &ModPlan,
+    ts: i64,
+    touched: &mut Vec<(PKey, Touched)>,
+) -> Result<()> {
     let def = p.def.clone();
     let now = now_secs();
     let expiry = p.ttl.filter(|t| *t > 0).map(|t| now + t as i64);
@@ -959,8 +1005,10 @@ fn write(engine: &Engine, db: &mut Db, p: &ModPlan, ts: i64) -> Result<()> {
         }
     }
     let table = db.table_mut(&def.keyspace, &def.name)?;
+    let touched_rows = touched_of(&def, p);
     for key in &p.keys {
         let pkey = PKey::of(key);
+        touched.push((pkey.clone(), touched_rows.clone()));
         let part = table.data.partition_mut(&pkey, key);
         let cks: Vec<Option<CKey>> = match &p.ck {
             CkTarget::Partition => vec![None],
@@ -1199,18 +1247,8 @@ fn write(engine: &Engine, db: &mut Db, p: &ModPlan, ts: i64) -> Result<()> {
         if part_empty {
             table.data.partitions.remove(&pkey);
         }
-        table_mutation_hook(&def, &pkey, table.data.partitions.get(&pkey));
     }
     Ok(())
-}
-
-/// Part 2: called after every partition mutation with the partition's new state (`None` when
-/// the partition is gone). Secondary indexes and materialized views are maintained here.
-fn table_mutation_hook(
-    _def: &TableDef,
-    _pk: &PKey,
-    _partition: Option<&crate::storage::Partition>,
-) {
 }
 
 fn conditional(engine: &Engine, db: &mut Db, p: &ModPlan, ts: i64) -> Result<QueryResult> {

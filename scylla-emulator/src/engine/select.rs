@@ -66,6 +66,21 @@ pub enum PkAccess {
     Keys(Vec<Vec<Value>>),
     /// A token range.
     TokenRange(Bound<i64>, Bound<i64>),
+    /// Through a secondary index (every restriction is then re-checked as a filter).
+    Index(IndexAccess),
+}
+
+/// A read through a secondary index.
+#[derive(Debug, Clone)]
+pub struct IndexAccess {
+    /// Index name (key of `Table::indexes`).
+    pub name: String,
+    /// The term looked up (the value, collection element, map key or `(key, value)` entry).
+    pub term: Value,
+    pub local: bool,
+    /// The partition-key values when every component is restricted by `=` (required for a
+    /// local index; narrows a global lookup to one partition).
+    pub pk: Option<Vec<Value>>,
 }
 
 #[derive(Debug, Clone)]
@@ -734,7 +749,37 @@ pub fn plan(
         }
     }
 
-    let af = s.allow_filtering;
+    // --- secondary indexes (spec §1, §2, §5): ScyllaDB's acceptance rules and index choice ---
+    let mut index_access: Option<IndexAccess> = None;
+    let has_token = token_lower.is_some() || token_upper.is_some();
+    let specs = crate::index::IndexSpec::of_table(&def);
+    if !specs.is_empty() {
+        let shape = index_shape(
+            &def,
+            &restr,
+            !tuple_preds.is_empty(),
+            has_token,
+            s.allow_filtering,
+        );
+        if let crate::index::plan::Decision::UseIndex { index, col, op } =
+            crate::index::plan::decide(&def, &specs, &shape)?
+        {
+            let spec = &specs[index];
+            index_access = Some(IndexAccess {
+                name: spec.name.clone(),
+                term: index_term(&restr[&col], op).unwrap_or(PLACEHOLDER),
+                local: spec.local,
+                pk: def
+                    .partition_key
+                    .iter()
+                    .map(|i| restr.get(i).and_then(|r| r.eq.clone()))
+                    .collect(),
+            });
+        }
+    }
+    // With an index the base-table rules below only gather filters: the index planner has
+    // already accepted the query.
+    let af = s.allow_filtering || index_access.is_some();
     let mut filters: Vec<Pred> = Vec::new();
     let mut needs_filtering = false;
 
@@ -744,7 +789,6 @@ pub fn plan(
     let pk_non_eq = pk_idx
         .iter()
         .any(|i| restr.get(i).is_some_and(|r| r.is_slice() || r.has_other()));
-    let has_token = token_lower.is_some() || token_upper.is_some();
     let mut access = PkAccess::Scan;
     if pk_non_eq {
         if !af {
@@ -894,7 +938,7 @@ pub fn plan(
         ck_slice = None;
     }
 
-    // --- regular and static columns: need an index (part 2) or ALLOW FILTERING ---
+    // --- regular and static columns: without a usable index they need ALLOW FILTERING ---
     for (i, r) in &restr {
         let c = &def.columns[*i];
         if matches!(c.kind, ColumnKind::Regular | ColumnKind::Static) {
@@ -952,6 +996,11 @@ pub fn plan(
     let mut reversed = false;
     let mut sort_merged = false;
     if !s.order_by.is_empty() {
+        if index_access.is_some() {
+            return Err(CqlError::invalid(
+                "ORDER BY with 2ndary indexes is not supported.",
+            ));
+        }
         if !matches!(access, PkAccess::Keys(_)) {
             return Err(CqlError::invalid(
                 "ORDER BY is only supported when the partition key is restricted by an EQ or an IN.",
@@ -1060,6 +1109,30 @@ pub fn plan(
     let limit = limit_value(binds, &s.limit, "[limit]", "LIMIT")?;
 
     let aggregate = aggregate || !group_by.is_empty();
+    let mut ck_prefix = ck_prefix;
+    if let Some(ia) = index_access {
+        // Every restriction is re-checked on the rows fetched through the index (this also
+        // drops entries whose value has since expired).
+        filters = restr.iter().flat_map(|(i, r)| r.preds(*i)).collect();
+        filters.extend(tuple_preds.iter().map(|(_, p)| p.clone()));
+        if let Some((v, inc)) = token_lower {
+            filters.push(Pred::Token {
+                op: if inc { Operator::Gte } else { Operator::Gt },
+                val: v,
+            });
+        }
+        if let Some((v, inc)) = token_upper {
+            filters.push(Pred::Token {
+                op: if inc { Operator::Lte } else { Operator::Lt },
+                val: v,
+            });
+        }
+        access = PkAccess::Index(ia);
+        ck_served = Vec::new();
+        ck_prefix = None;
+        ck_slice = None;
+        has_ck_restriction = true;
+    }
     Ok(SelectPlan {
         def,
         result_columns,
@@ -1079,6 +1152,73 @@ pub fn plan(
         sort_merged,
         warnings,
     })
+}
+
+/// The WHERE clause as the index planner sees it.
+fn index_shape(
+    def: &TableDef,
+    restr: &BTreeMap<usize, ColRestr>,
+    multi_column: bool,
+    token: bool,
+    allow_filtering: bool,
+) -> crate::index::plan::Shape {
+    use crate::index::ROp;
+    let mut shape = crate::index::plan::Shape {
+        token,
+        ck_multi_column: multi_column,
+        allow_filtering,
+        ..Default::default()
+    };
+    for (i, r) in restr {
+        let mut ops = Vec::new();
+        if r.eq.is_some() {
+            ops.push(ROp::Eq);
+        }
+        if r.ins.is_some() {
+            ops.push(ROp::In);
+        }
+        if r.is_slice() {
+            ops.push(ROp::Slice);
+        }
+        for p in &r.other {
+            ops.push(match p {
+                Pred::Contains { .. } => ROp::Contains,
+                Pred::ContainsKey { .. } => ROp::ContainsKey,
+                Pred::MapEntry { .. } => ROp::MapEntry,
+                _ => ROp::Other,
+            });
+        }
+        let cr = crate::index::plan::ColRestr { col: *i, ops };
+        match def.columns[*i].kind {
+            ColumnKind::PartitionKey => shape.pk.push(cr),
+            ColumnKind::Clustering => shape.ck.push(cr),
+            _ => shape.regular.push(cr),
+        }
+    }
+    shape
+}
+
+/// The index term of the restriction the index serves.
+fn index_term(r: &ColRestr, op: crate::index::ROp) -> Option<Value> {
+    use crate::index::ROp;
+    match op {
+        ROp::Eq => r.eq.clone(),
+        ROp::Contains => r.other.iter().find_map(|p| match p {
+            Pred::Contains { val, .. } => Some(val.clone()),
+            _ => None,
+        }),
+        ROp::ContainsKey => r.other.iter().find_map(|p| match p {
+            Pred::ContainsKey { val, .. } => Some(val.clone()),
+            _ => None,
+        }),
+        ROp::MapEntry => r.other.iter().find_map(|p| match p {
+            Pred::MapEntry { key, val, .. } => {
+                Some(crate::index::lookup_term(ROp::MapEntry, Some(key), val))
+            }
+            _ => None,
+        }),
+        _ => None,
+    }
 }
 
 fn tuple_cols(def: &TableDef, cols: &[String]) -> Result<(Vec<usize>, Vec<ColType>)> {
@@ -1336,8 +1476,55 @@ pub fn execute(
         first: None,
     };
 
+    // Through an index: the rows it lists, grouped by partition in ring order (`None`: the
+    // whole partition, for partition-level indexes).
+    let mut index_groups: BTreeMap<PKey, Option<Vec<CKey>>> = BTreeMap::new();
+    let mut index_entries: u64 = 0;
+    if let PkAccess::Index(ia) = &plan.access {
+        if let Some(data) = table.indexes.get(&ia.name) {
+            let only = ia.pk.as_ref().map(|v| PKey::of(v));
+            let lo = match &resume {
+                Some(r) => Bound::Included(crate::index::store::RowPos {
+                    pk: r.pk.clone(),
+                    ck: None,
+                }),
+                None => Bound::Unbounded,
+            };
+            let positions: Vec<crate::index::store::RowPos> = if ia.local {
+                match &only {
+                    Some(pk) if resume.as_ref().is_none_or(|r| r.pk <= *pk) => data
+                        .lookup_local(pk, &ia.term, None)
+                        .map(|ck| crate::index::store::RowPos {
+                            pk: pk.clone(),
+                            ck: ck.clone(),
+                        })
+                        .collect(),
+                    _ => Vec::new(),
+                }
+            } else {
+                data.lookup_global_from(&ia.term, lo, only.as_ref())
+                    .cloned()
+                    .collect()
+            };
+            for pos in positions {
+                let e = index_groups
+                    .entry(pos.pk)
+                    .or_insert_with(|| Some(Vec::new()));
+                match (e, pos.ck) {
+                    (Some(list), Some(ck)) => list.push(ck),
+                    (e, _) => *e = None,
+                }
+            }
+        }
+    }
+
     // Partitions to visit, in ring order.
     let parts: Box<dyn Iterator<Item = (&PKey, &Partition)>> = match &plan.access {
+        PkAccess::Index(_) => Box::new(
+            index_groups
+                .keys()
+                .filter_map(|k| table.data.partitions.get_key_value(k)),
+        ),
         PkAccess::Scan => match &resume {
             Some(r) => Box::new(table.data.partitions.range(r.pk.clone()..)),
             None => Box::new(table.data.partitions.iter()),
@@ -1441,7 +1628,21 @@ pub fn execute(
         }
         // Candidate rows of this partition, in output order.
         let mut cands: Vec<(Option<&CKey>, Option<&Row>)> = Vec::new();
-        if plan.distinct {
+        let listed = index_groups.get(pk).and_then(|g| g.as_ref());
+        if matches!(plan.access, PkAccess::Index(_)) {
+            index_entries += listed.map_or(1, |l| {
+                l.iter()
+                    .filter(|k| after_ck.as_ref().is_none_or(|a| *k > a))
+                    .count() as u64
+            });
+        }
+        if let Some(list) = listed {
+            cands = list
+                .iter()
+                .filter_map(|k| part.rows.get_key_value(k))
+                .map(|(k, r)| (Some(k), Some(r)))
+                .collect();
+        } else if plan.distinct {
             cands.push((None, None));
         } else {
             let iter: Box<dyn Iterator<Item = (&CKey, &Row)>> = match &plan.ck_prefix {
@@ -1601,6 +1802,9 @@ pub fn execute(
     }
     if count_stats {
         engine.instruments.add_rows(examined, rows.len() as u64);
+        if index_entries > 0 {
+            engine.instruments.add_index_entries(index_entries);
+        }
     }
     let paging_state = if has_more {
         last.as_ref().map(encode_state)

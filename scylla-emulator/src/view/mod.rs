@@ -515,12 +515,12 @@ pub fn view_row(
 pub type Reverse = BTreeMap<(PKey, CKey), (PKey, CKey)>;
 
 fn remove_view_row(data: &mut TableData, reverse: &mut Reverse, key: &(PKey, CKey)) {
-    if let Some((vpk, vck)) = reverse.remove(key) {
-        if let Some(p) = data.partitions.get_mut(&vpk) {
-            p.rows.remove(&vck);
-            if p.rows.is_empty() {
-                data.partitions.remove(&vpk);
-            }
+    if let Some((vpk, vck)) = reverse.remove(key)
+        && let Some(p) = data.partitions.get_mut(&vpk)
+    {
+        p.rows.remove(&vck);
+        if p.rows.is_empty() {
+            data.partitions.remove(&vpk);
         }
     }
 }
