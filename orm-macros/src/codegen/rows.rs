@@ -1,0 +1,85 @@
+//! The driver's `SerializeRow` and `DeserializeRow` for the model, matching columns by name.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::model::Model;
+
+pub fn generate(m: &Model) -> TokenStream {
+    let ident = &m.ident;
+    let p = quote!(::orm_runtime::__private);
+    let s = quote!(::orm_runtime::__private::scylla);
+
+    let names: Vec<&String> = m.fields.iter().map(|f| &f.column).collect();
+    let fields: Vec<_> = m.fields.iter().map(|f| &f.ident).collect();
+    let tys: Vec<_> = m.fields.iter().map(|f| &f.ty).collect();
+    let vars: Vec<_> = m
+        .fields
+        .iter()
+        .map(|f| format_ident!("__orm_{}", f.ident))
+        .collect();
+    let idx: Vec<usize> = (0..m.fields.len()).collect();
+    let n = m.fields.len();
+    let hidden_names: Vec<&String> = m.hidden.iter().map(|h| &h.name).collect();
+    let hidden_values: Vec<&TokenStream> = m.hidden.iter().map(|h| &h.value).collect();
+
+    quote! {
+        #[automatically_derived]
+        impl #s::serialize::row::SerializeRow for #ident {
+            fn serialize(
+                &self,
+                ctx: &#s::serialize::row::RowSerializationContext<'_>,
+                writer: &mut #s::serialize::writers::RowWriter<'_>,
+            ) -> ::core::result::Result<(), #s::serialize::SerializationError> {
+                for spec in ctx.columns() {
+                    match spec.name() {
+                        #(#names => #p::serialize_column::<Self>(&self.#fields, spec, writer)?,)*
+                        #(#hidden_names => #p::serialize_column::<Self>(&(#hidden_values), spec, writer)?,)*
+                        other => return ::core::result::Result::Err(#p::unknown_bind_marker::<Self>(other)),
+                    }
+                }
+                ::core::result::Result::Ok(())
+            }
+
+            fn is_empty(&self) -> bool {
+                false
+            }
+        }
+
+        #[automatically_derived]
+        impl<'frame, 'metadata> #s::deserialize::row::DeserializeRow<'frame, 'metadata> for #ident {
+            fn type_check(
+                specs: &[#s::frame::response::result::ColumnSpec<'_>],
+            ) -> ::core::result::Result<(), #s::deserialize::TypeCheckError> {
+                let mut seen = [false; #n];
+                for (index, spec) in specs.iter().enumerate() {
+                    match spec.name() {
+                        #(#names => #p::type_check_column::<Self, #tys>(specs, index, &mut seen[#idx], #names)?,)*
+                        _ => #p::unknown_result_column::<Self>(specs, index)?,
+                    }
+                }
+                const NAMES: [&str; #n] = [#(#names),*];
+                #p::missing_result_columns::<Self>(
+                    specs,
+                    NAMES.iter().zip(seen).filter(|(_, seen)| !*seen).map(|(name, _)| *name).collect(),
+                )
+            }
+
+            fn deserialize(
+                row: #s::deserialize::row::ColumnIterator<'frame, 'metadata>,
+            ) -> ::core::result::Result<Self, #s::deserialize::DeserializationError> {
+                #(let mut #vars: ::core::option::Option<#tys> = ::core::option::Option::None;)*
+                for column in row {
+                    let column = column?;
+                    match column.spec.name() {
+                        #(#names => #vars = ::core::option::Option::Some(#p::deserialize_column::<Self, #tys>(column)?),)*
+                        _ => {}
+                    }
+                }
+                ::core::result::Result::Ok(Self {
+                    #(#fields: #p::take_field(#vars, #names)?,)*
+                })
+            }
+        }
+    }
+}

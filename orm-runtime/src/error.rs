@@ -1,0 +1,106 @@
+//! The error type of the ORM runtime.
+
+use crate::schema::MigrationError;
+
+/// Result alias using the ORM's [`enum@Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Type-erased driver error kept as the source of an [`enum@Error`].
+pub type DriverError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// Everything that can go wrong in the ORM runtime.
+///
+/// Errors from the driver are wrapped with the CQL statement that failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Could not open a session to the cluster.
+    #[error("could not connect to {uri}: {source}")]
+    Connect {
+        /// The URI or node list used.
+        uri: String,
+        /// The driver's error.
+        #[source]
+        source: Box<scylla::errors::NewSessionError>,
+    },
+
+    /// A URI could not be understood.
+    #[error("invalid URI {uri:?}: {reason}")]
+    InvalidUri {
+        /// The URI.
+        uri: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A keyspace name the ORM does not accept (only `[a-z][a-z0-9_]*`, at most 48 characters).
+    #[error("invalid keyspace name {0:?}: expected [a-z][a-z0-9_]* (at most 48 characters)")]
+    InvalidKeyspace(String),
+
+    /// Preparing a statement failed.
+    #[error("preparing `{cql}` failed: {source}")]
+    Prepare {
+        /// The statement.
+        cql: String,
+        /// The driver's error.
+        #[source]
+        source: Box<scylla::errors::PrepareError>,
+    },
+
+    /// Executing a statement failed.
+    #[error("executing `{cql}` failed: {source}")]
+    Execute {
+        /// The statement.
+        cql: String,
+        /// The driver's error.
+        #[source]
+        source: Box<scylla::errors::ExecutionError>,
+    },
+
+    /// Reading or decoding the rows of a result failed (including the type check of the model
+    /// against the result's columns, and paging errors).
+    #[error("reading the rows of `{cql}` failed: {source}")]
+    Rows {
+        /// The statement.
+        cql: String,
+        /// The driver's error.
+        #[source]
+        source: DriverError,
+    },
+
+    /// The query would need `ALLOW FILTERING` and the caller did not ask for it.
+    ///
+    /// Refused client-side, before anything is sent.
+    #[error("query on `{table}` refused: {reason}. {hint}")]
+    RequiresFiltering {
+        /// The table.
+        table: &'static str,
+        /// Why ScyllaDB would need filtering.
+        reason: String,
+        /// What would serve the query (a key, an index), or `.allow_filtering()`.
+        hint: String,
+    },
+
+    /// A query ScyllaDB would reject whatever the options (e.g. `=` on a collection column,
+    /// an `UPDATE` setting nothing).
+    #[error("invalid query on `{table}`: {reason}")]
+    InvalidQuery {
+        /// The table.
+        table: &'static str,
+        /// What is wrong.
+        reason: String,
+    },
+
+    /// Migration found an incompatible schema or failed.
+    #[error(transparent)]
+    Migration(#[from] MigrationError),
+}
+
+impl Error {
+    pub(crate) fn rows(cql: &str, source: impl Into<DriverError>) -> Self {
+        Error::Rows {
+            cql: cql.to_owned(),
+            source: source.into(),
+        }
+    }
+}
