@@ -11,7 +11,7 @@ use crate::cql::ast::{
 use crate::error::{CqlError, Result};
 use crate::index::store::Touched;
 use crate::schema::{ColumnKind, TableDef};
-use crate::storage::{AtomCell, CKey, Cell, Marker, PKey, RangeTombstone, now_secs};
+use crate::storage::{AtomCell, CKey, Cell, Marker, PKey, RangeTombstone, Row, now_secs};
 use crate::types::{ColType, Value};
 
 const MAX_TTL: i64 = 630_720_000;
@@ -980,6 +980,29 @@ fn touched_of(def: &TableDef, p: &ModPlan) -> Touched {
     }
 }
 
+/// The storage key of the live list element at position `idx` (`l[idx] = v`, `DELETE l[idx]`),
+/// or ScyllaDB's out-of-bound error.
+fn live_list_key(row: &Row, col: u32, idx: i32, now: i64) -> Result<Value> {
+    let live: Vec<&Value> = match row.cells.get(&col) {
+        Some(Cell::Coll { elems, .. }) => elems
+            .iter()
+            .filter(|(_, e)| e.is_live(now))
+            .map(|(k, _)| k)
+            .collect(),
+        _ => vec![],
+    };
+    usize::try_from(idx)
+        .ok()
+        .and_then(|i| live.get(i))
+        .map(|k| (*k).clone())
+        .ok_or_else(|| {
+            CqlError::invalid(format!(
+                "List index {idx} out of bound, list has size {}",
+                live.len()
+            ))
+        })
+}
+
 fn write_rows(
     engine: &Engine,
     db: &mut Db,
@@ -1122,26 +1145,8 @@ fn write_rows(
                         ColType::Map(..) => row.write_elem(col.id, k.clone(), atom(v.clone()), sh),
                         _ => {
                             let Value::Int(idx) = k else { continue };
-                            let live: Vec<Value> = match row.cells.get(&col.id) {
-                                Some(Cell::Coll { elems, .. }) => elems
-                                    .iter()
-                                    .filter(|(_, e)| e.is_live(now))
-                                    .map(|(k, _)| k.clone())
-                                    .collect(),
-                                _ => vec![],
-                            };
-                            if *idx < 0 || *idx as usize >= live.len() {
-                                return Err(CqlError::invalid(format!(
-                                    "List index {idx} out of bound, list has size {}",
-                                    live.len()
-                                )));
-                            }
-                            row.write_elem(
-                                col.id,
-                                live[*idx as usize].clone(),
-                                atom(v.clone()),
-                                sh,
-                            );
+                            let key = live_list_key(row, col.id, *idx, now)?;
+                            row.write_elem(col.id, key, atom(v.clone()), sh);
                         }
                     },
                     Op::Append(_, v) => match (&col.ty, v) {
@@ -1215,21 +1220,8 @@ fn write_rows(
                         }
                         ColType::List(_) => {
                             let Value::Int(idx) = k else { continue };
-                            let live: Vec<Value> = match row.cells.get(&col.id) {
-                                Some(Cell::Coll { elems, .. }) => elems
-                                    .iter()
-                                    .filter(|(_, e)| e.is_live(now))
-                                    .map(|(k, _)| k.clone())
-                                    .collect(),
-                                _ => vec![],
-                            };
-                            if *idx < 0 || *idx as usize >= live.len() {
-                                return Err(CqlError::invalid(format!(
-                                    "List index {idx} out of bound, list has size {}",
-                                    live.len()
-                                )));
-                            }
-                            row.write_elem(col.id, live[*idx as usize].clone(), atom(None), sh);
+                            let key = live_list_key(row, col.id, *idx, now)?;
+                            row.write_elem(col.id, key, atom(None), sh);
                         }
                         _ => {}
                     },
