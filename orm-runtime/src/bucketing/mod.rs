@@ -6,6 +6,9 @@
 //! - [`bucket_id`] / [`checked_bucket_id`]: floor division of a basis value by a bucket size;
 //! - [`week_index`] / [`week_code`]: `YYWW` week codes ↔ consecutive week indexes;
 //! - [`plan_coverage`]: the exact coverage planner choosing which buckets to read for a range.
+//! - [`HashIndexDef`]: a whole hash index: hidden column names, the write side
+//!   ([`HashIndexDef::hidden_values`]) and the read side ([`HashIndexDef::plan`] of a
+//!   [`HashQuery`] into a [`HashQueryPlan`] with its exact post-filter).
 //!
 //! Writing: for every size `s`, store `composite_hash(tuple with the bucketed column replaced by
 //! bucket_id(basis, s))`. Reading `[from, to]`: one `CONTAINS` statement per planned
@@ -26,11 +29,16 @@
 
 mod hash;
 mod planner;
+mod query;
 mod week;
 
 pub use hash::{bucket_id, checked_bucket_id, composite_hash};
 pub use planner::{
     Bucket, CoveragePlan, DEFAULT_MAX_STATEMENTS, MAX_PLAN_STATES, MAX_PLAN_UNITS, PlanError,
     PlanLimits, plan_coverage,
+};
+pub use query::{
+    HashDefError, HashIndexDef, HashIndexError, HashPredicate, HashQuery, HashQueryPlan,
+    HashSource, HashStatement, HiddenValues, MAX_HASH_STATEMENTS, MAX_HASH_TUPLES, SourceValue,
 };
 pub use week::{WeekCodeError, iso_weeks_in_year, week_code, week_index};

@@ -10,6 +10,10 @@
 //! - [`PackedLayout::ranges`] / [`PackedLayout::is_exact`]: the read path, predicates on the
 //!   source columns as packed-space [`PackedRange`]s plus whether a post-filter is needed;
 //! - [`count_values`] / [`values`]: turning a small range list into equality lookups.
+//! - [`PackedIndexDef`]: a whole packed index: hidden column, index and view names, the write
+//!   side ([`PackedIndexDef::packed_value`]) and the read side ([`PackedIndexDef::plan`] of a
+//!   [`PackedQuery`] into a [`PackedQueryPlan`]: lookups, view slices or an `ALLOW FILTERING`
+//!   scan, plus the exact post-filter).
 //!
 //! ```
 //! use orm_runtime::packing::{PackedLayout, PackedOutput, PackedRange};
@@ -25,7 +29,13 @@
 //! ```
 
 mod layout;
+mod query;
 mod ranges;
 
 pub use layout::{LayoutError, MAX_COMPONENTS, PackError, PackedLayout, PackedOutput, trim};
+pub use query::{
+    DEFAULT_MAX_PACKED_STATEMENTS, MAX_PACKED_STATEMENTS, PackedBacking, PackedDefError,
+    PackedIndexDef, PackedPredicate, PackedQuery, PackedQueryError, PackedQueryPlan,
+    PackedStrategy,
+};
 pub use ranges::{PackedRange, count_values, values};
