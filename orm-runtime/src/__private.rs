@@ -156,3 +156,65 @@ pub fn take_field<T>(
 ) -> Result<T, DeserializationError> {
     value.ok_or_else(|| DeserializationError::new(MissingColumn(column_name)))
 }
+
+pub use crate::bucketing::SourceValue;
+pub use crate::hidden::HiddenValue;
+
+/// A row with its hidden values computed up front (the insert path: computing first means an
+/// invalid row is refused before anything is sent).
+pub struct WithHidden<'a, M> {
+    /// The row.
+    pub row: &'a M,
+    /// Its hidden values, in the order of `TableMeta::hidden_columns`.
+    pub hidden: Vec<HiddenValue>,
+}
+
+impl<M: crate::Model> scylla::serialize::row::SerializeRow for WithHidden<'_, M> {
+    fn serialize(
+        &self,
+        ctx: &scylla::serialize::row::RowSerializationContext<'_>,
+        writer: &mut RowWriter<'_>,
+    ) -> Result<(), SerializationError> {
+        self.row.__serialize_with_hidden(&self.hidden, ctx, writer)
+    }
+
+    fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct HiddenValueFailed(String);
+
+/// Computes a row's hidden values inside `SerializeRow` (raw driver use of a model): an error
+/// becomes a serialization error, so nothing is sent.
+pub fn hidden_values_for_serialize<M: crate::Model>(
+    row: &M,
+) -> Result<Vec<HiddenValue>, SerializationError> {
+    row.hidden_values()
+        .map_err(|e| SerializationError::new(HiddenValueFailed(e.to_string())))
+}
+
+/// An integer collection as a hash-index source value.
+pub fn collection_source<'a, T: Copy + Into<i64> + 'a>(
+    elements: impl IntoIterator<Item = &'a T>,
+) -> SourceValue<'static> {
+    SourceValue::collection(elements.into_iter().copied())
+}
+
+/// An integer scalar as an index source value.
+pub fn scalar_source<T: Copy + Into<i64>>(value: &T) -> SourceValue<'static> {
+    SourceValue::Scalar((*value).into())
+}
+
+/// The hidden value at `position` (generated `__serialize_with_hidden`).
+pub fn hidden_at<'h, M>(
+    hidden: &'h [HiddenValue],
+    position: usize,
+    name: &str,
+) -> Result<&'h HiddenValue, SerializationError> {
+    hidden
+        .get(position)
+        .ok_or_else(|| unknown_bind_marker::<M>(name))
+}

@@ -57,6 +57,17 @@ pub enum Error {
         source: Box<scylla::errors::ExecutionError>,
     },
 
+    /// A statement did not complete within its client-side request timeout
+    /// (`DbBuilder::request_timeout`, `Db::with_request_timeout`). The statement may or may
+    /// not have been applied by the server.
+    #[error("`{cql}` timed out: no answer within the request timeout of {after:?}")]
+    Timeout {
+        /// The statement.
+        cql: String,
+        /// The timeout that expired.
+        after: std::time::Duration,
+    },
+
     /// Reading or decoding the rows of a result failed (including the type check of the model
     /// against the result's columns, and paging errors).
     #[error("reading the rows of `{cql}` failed: {source}")]
@@ -88,6 +99,35 @@ pub enum Error {
         /// The table.
         table: &'static str,
         /// What is wrong.
+        reason: String,
+    },
+
+    /// A hidden index value could not be computed from a row: an invalid week code, a
+    /// negative packed component, a packed value beyond its output type, ... Detected before
+    /// anything is sent: nothing was written.
+    #[error("cannot write row {key} of `{table}`: {source}; nothing was written")]
+    IndexValue {
+        /// The table.
+        table: &'static str,
+        /// The row's primary key (`Debug`).
+        key: String,
+        /// Why.
+        #[source]
+        source: crate::hidden::IndexValueError,
+    },
+
+    /// An update would leave a hidden index column stale: it changes some sources of the column
+    /// but not all of them, or changes a collection source with `add_*` / `remove_*`. Refused
+    /// before anything is sent.
+    #[error("update of `{table}` refused: {reason}")]
+    StaleIndexUpdate {
+        /// The table.
+        table: &'static str,
+        /// The hidden column that would go stale.
+        hidden_column: &'static str,
+        /// The sources the update must also set (`=`), in declared order.
+        missing: Vec<&'static str>,
+        /// A complete explanation, with the fix.
         reason: String,
     },
 

@@ -17,6 +17,7 @@
 //! - [`query`]: typed predicates, [`query::Select`] / [`query::Update`] builders and the
 //!   client-side refusal of queries that would need `ALLOW FILTERING`.
 //! - [`cql`]: statement text built from metadata.
+//! - [`hidden`]: the values of hidden index columns, computed before every write.
 //! - [`error`]: the [`Error`] enum.
 //!
 //! ```ignore
@@ -58,6 +59,7 @@ pub mod packing;
 pub mod cql;
 pub mod db;
 pub mod error;
+pub mod hidden;
 pub mod model;
 pub mod query;
 pub mod schema;
@@ -65,8 +67,8 @@ pub mod schema;
 pub use db::{Db, DbBuilder, Replication};
 pub use error::{Error, Result};
 pub use model::{
-    ColumnKind, ColumnMeta, HiddenColumnMeta, IndexMeta, IndexScope, IndexTarget, Model, TableMeta,
-    TypeShape, ViewMeta,
+    ColumnKind, ColumnMeta, HiddenColumnMeta, HiddenKind, IndexMeta, IndexScope, IndexTarget,
+    Model, TableMeta, TypeShape, ViewMeta,
 };
 pub use query::{BoundValue, Column, IntoValue, Page, Predicate, Select, Update};
 

@@ -1,8 +1,8 @@
 //! The [`Model`] trait implemented by `#[derive(Model)]`, and the static metadata it exposes.
 //!
 //! Everything here is produced at compile time by the derive: a model's table name, its
-//! columns with their CQL types, its keys, its indexes and (once the index features land) its
-//! hidden virtual columns. The runtime plans and migrates from this metadata only; identifiers
+//! columns with their CQL types, its keys, its indexes, and the hidden virtual columns, views
+//! and definitions of its hash and packed indexes. The runtime plans and migrates from this metadata only; identifiers
 //! in CQL always come from it, never from user input.
 
 use scylla::deserialize::row::DeserializeRow;
@@ -125,23 +125,47 @@ pub struct IndexMeta {
     pub target: IndexTarget,
 }
 
+/// How a hidden column's value is computed (see [`HiddenColumnMeta`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HiddenKind {
+    /// One bucket size of a composite bucketing hash index: a `set<int>` of
+    /// [`composite_hash`](crate::bucketing::composite_hash)es.
+    BucketHash {
+        /// Position of the index in [`TableMeta::hash_indexes`].
+        index: usize,
+        /// The bucket size this column stores.
+        size: u32,
+    },
+    /// The packed value of a packed integer index (`int` or `bigint`).
+    Packed {
+        /// Position of the index in [`TableMeta::packed_indexes`].
+        index: usize,
+    },
+}
+
 /// A hidden virtual column: computed from source columns on every write, never a struct field.
-/// Filled by the index features (`#[hash_index]`, `#[packed_index]`); empty for now.
+/// Declared by `#[hash_index]` (one `set<int>` column per bucket size) and `#[packed_index]`
+/// (one `int`/`bigint` column).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HiddenColumnMeta {
-    /// Column name (prefixed `zz_`, a prefix reserved for hidden columns).
+    /// Column name (prefixed `zz_`, a prefix reserved for hidden columns): exactly the names of
+    /// `shared/specs/index-math.md` (column names have no length limit).
     pub name: &'static str,
     /// Canonical CQL type.
     pub cql_type: &'static str,
     /// Shape of the type.
     pub shape: TypeShape,
-    /// The model columns the value is computed from.
+    /// The model columns the value is computed from, in declared order.
     pub sources: &'static [&'static str],
-    /// The index created on the hidden column.
-    pub index: IndexMeta,
+    /// The index created on the hidden column; `None` when the column is served by a
+    /// materialized view instead (`#[packed_index(view)]`, see [`TableMeta::views`]).
+    pub index: Option<IndexMeta>,
+    /// How the value is computed.
+    pub kind: HiddenKind,
 }
 
-/// A materialized view of the table (created by migration). No feature declares one yet.
+/// A materialized view of the table (created by migration). Declared by
+/// `#[packed_index(view)]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ViewMeta {
     /// View name.
@@ -166,10 +190,15 @@ pub struct TableMeta {
     pub clustering_key: &'static [&'static str],
     /// Plain secondary indexes.
     pub indexes: &'static [IndexMeta],
-    /// Hidden virtual columns (empty until the index features).
+    /// Hidden virtual columns, in declaration order of their indexes (hash indexes first,
+    /// one column per bucket size, then packed indexes).
     pub hidden_columns: &'static [HiddenColumnMeta],
-    /// Materialized views (empty for now).
+    /// Materialized views (the backing of `#[packed_index(view)]`).
     pub views: &'static [ViewMeta],
+    /// Composite bucketing hash indexes (`#[hash_index(...)]`).
+    pub hash_indexes: &'static [crate::bucketing::HashIndexDef],
+    /// Packed integer indexes (`#[packed_index(...)]`).
+    pub packed_indexes: &'static [crate::packing::PackedIndexDef],
 }
 
 impl TableMeta {
@@ -185,7 +214,7 @@ impl TableMeta {
     ) -> impl Iterator<Item = &'static IndexMeta> + 'a {
         self.indexes
             .iter()
-            .chain(self.hidden_columns.iter().map(|h| &h.index))
+            .chain(self.hidden_columns.iter().filter_map(|h| h.index.as_ref()))
             .filter(move |i| i.column == column)
     }
 
@@ -193,7 +222,25 @@ impl TableMeta {
     pub fn all_indexes(&self) -> impl Iterator<Item = &'static IndexMeta> {
         self.indexes
             .iter()
-            .chain(self.hidden_columns.iter().map(|h| &h.index))
+            .chain(self.hidden_columns.iter().filter_map(|h| h.index.as_ref()))
+    }
+
+    /// The materialized view whose first clustering column is `column` (the view backing a
+    /// `#[packed_index(view)]` on hidden column `column`).
+    pub fn view_on(&self, column: &str) -> Option<&'static ViewMeta> {
+        self.views
+            .iter()
+            .find(|v| v.clustering_key.first() == Some(&column))
+    }
+
+    /// The hidden columns computed (also) from `column`.
+    pub fn hidden_columns_of<'a>(
+        &'a self,
+        column: &'a str,
+    ) -> impl Iterator<Item = &'static HiddenColumnMeta> + 'a {
+        self.hidden_columns
+            .iter()
+            .filter(move |h| h.sources.contains(&column))
     }
 }
 
@@ -239,4 +286,34 @@ pub trait Model:
     fn partition_key(&self) -> Self::PartitionKey;
     /// The typed column handles used to build predicates.
     fn columns() -> &'static Self::Columns;
+
+    /// The values of this row's index source columns (every source of a `#[hash_index]` or
+    /// `#[packed_index]`), by column name. Empty for a model without such indexes.
+    #[doc(hidden)]
+    fn __index_sources(&self) -> Vec<(&'static str, crate::bucketing::SourceValue<'static>)> {
+        Vec::new()
+    }
+
+    /// Serializes the row with precomputed hidden values (in the order of
+    /// [`TableMeta::hidden_columns`]). Generated; used by [`crate::Db::insert`].
+    #[doc(hidden)]
+    fn __serialize_with_hidden(
+        &self,
+        hidden: &[crate::hidden::HiddenValue],
+        ctx: &scylla::serialize::row::RowSerializationContext<'_>,
+        writer: &mut scylla::serialize::writers::RowWriter<'_>,
+    ) -> Result<(), scylla::serialize::SerializationError>;
+
+    /// Every hidden value of this row, in the order of [`TableMeta::hidden_columns`].
+    ///
+    /// # Errors
+    ///
+    /// [`crate::Error::IndexValue`]: an invalid week code, a negative packed component, a
+    /// packed value beyond its type. Such a row must not be written.
+    fn hidden_values(&self) -> crate::Result<Vec<crate::hidden::HiddenValue>> {
+        if Self::META.hidden_columns.is_empty() {
+            return Ok(Vec::new());
+        }
+        crate::hidden::compute_all(Self::META, &self.__index_sources(), &self.primary_key())
+    }
 }

@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use orm_runtime::{Db, DbBuilder};
-use scylla::client::session_builder::SessionBuilder;
 
 /// A database for one test: the [`Db`] and, when running on the emulator, its handle.
 pub struct TestDb {
@@ -110,14 +109,12 @@ pub async fn test_db_with(test: &str, configure: impl FnOnce(DbBuilder) -> DbBui
         .start()
         .await
         .expect("start the emulator");
-    let session = SessionBuilder::new()
-        .known_node(emulator.addr().to_string())
+    // `build()` (not `build_with_session`) so every builder option (credentials, request
+    // timeout, `configure_session`) applies exactly as for a user.
+    let db = configure(Db::builder(emulator.addr().to_string()).keyspace(keyspace))
         .build()
         .await
         .expect("connect to the emulator");
-    let db = configure(Db::builder("").keyspace(keyspace))
-        .build_with_session(session)
-        .expect("valid keyspace");
     TestDb {
         db,
         emulator: Some(emulator),

@@ -42,19 +42,68 @@ pub fn generate(m: &Model) -> TokenStream {
     let part_idents: Vec<_> = m.partition_key().map(|f| &f.ident).collect();
     let part_tys: Vec<_> = m.partition_key().map(|f| &f.ty).collect();
 
+    // Index sources: their setters record the value so hidden columns are recomputed.
+    let source_fields = super::rows::index_source_fields(m);
+    let source_value = |fi: usize, var: &proc_macro2::Ident| {
+        if m.fields[fi].mapped.kind.is_collection() {
+            quote!(::orm_runtime::__private::collection_source(&#var))
+        } else {
+            quote!(::orm_runtime::__private::scalar_source(&#var))
+        }
+    };
+    let value_ident = format_ident!("value");
+
     // Update setters for regular columns; `add_` / `remove_` for collections.
-    let setters = m.fields.iter().filter(|f| f.role == Role::Regular).map(|f| {
+    let setters = m.fields.iter().enumerate().filter(|(_, f)| f.role == Role::Regular).map(|(fi, f)| {
         let field = &f.ident;
         let ty = &f.ty;
         let inner = &f.mapped.inner;
         let name = &f.column;
         let setter = format_ident!("set_{}", field);
-        let doc = format!("`SET {name} = ?`");
-        let set = quote! {
-            #[doc = #doc]
-            pub fn #setter(self, value: impl ::orm_runtime::IntoValue<#ty>) -> Self {
-                let value: #ty = ::orm_runtime::IntoValue::into_value(value);
-                #update_ident { inner: self.inner.set(#name, ::orm_runtime::BoundValue::new(value)) }
+        let set = if source_fields.contains(&fi) {
+            let hidden: Vec<&str> = m
+                .hidden
+                .iter()
+                .filter(|h| h.sources.contains(&f.column))
+                .map(|h| h.name.as_str())
+                .collect();
+            let sources: Vec<&str> = m
+                .hidden
+                .iter()
+                .filter(|h| h.sources.contains(&f.column))
+                .flat_map(|h| h.sources.iter().map(String::as_str))
+                .fold(Vec::new(), |mut acc, s| {
+                    if !acc.contains(&s) {
+                        acc.push(s);
+                    }
+                    acc
+                });
+            let doc = format!(
+                "`SET {name} = ?`, recomputing the hidden index column(s) `{}`. `{name}` is an index \
+                 source: the update must also set every other non-key source of those columns (`{}`), \
+                 else `execute` returns `Error::StaleIndexUpdate`.",
+                hidden.join("`, `"),
+                sources.join("`, `"),
+            );
+            let source = source_value(fi, &value_ident);
+            quote! {
+                #[doc = #doc]
+                pub fn #setter(self, value: impl ::orm_runtime::IntoValue<#ty>) -> Self {
+                    let value: #ty = ::orm_runtime::IntoValue::into_value(value);
+                    let source = #source;
+                    #update_ident {
+                        inner: self.inner.set_source(#name, ::orm_runtime::BoundValue::new(value), source),
+                    }
+                }
+            }
+        } else {
+            let doc = format!("`SET {name} = ?`");
+            quote! {
+                #[doc = #doc]
+                pub fn #setter(self, value: impl ::orm_runtime::IntoValue<#ty>) -> Self {
+                    let value: #ty = ::orm_runtime::IntoValue::into_value(value);
+                    #update_ident { inner: self.inner.set(#name, ::orm_runtime::BoundValue::new(value)) }
+                }
             }
         };
         if !f.mapped.kind.is_collection() {
@@ -145,6 +194,23 @@ pub fn generate(m: &Model) -> TokenStream {
         }
     });
 
+    // Key columns that are index sources: their values come from the update's key.
+    let key_sources: Vec<usize> = source_fields
+        .iter()
+        .copied()
+        .filter(|fi| m.fields[*fi].role != Role::Regular)
+        .collect();
+    let key_source_vars: Vec<_> = key_sources
+        .iter()
+        .map(|fi| format_ident!("__orm_source_{}", m.fields[*fi].ident))
+        .collect();
+    let key_source_values: Vec<_> = key_sources
+        .iter()
+        .map(|fi| source_value(*fi, &m.fields[*fi].ident))
+        .collect();
+    let key_source_names: Vec<&String> =
+        key_sources.iter().map(|fi| &m.fields[*fi].column).collect();
+
     let update_doc =
         format!("An update of chosen columns of one [`{ident}`] row (see [`{ident}::update`]).");
 
@@ -209,8 +275,10 @@ pub fn generate(m: &Model) -> TokenStream {
             /// An update of chosen columns of the row with this primary key.
             pub fn update(#(#pk_idents: impl ::orm_runtime::IntoValue<#pk_tys>),*) -> #update_ident {
                 #(let #pk_idents: #pk_tys = ::orm_runtime::IntoValue::into_value(#pk_idents);)*
+                #(let #key_source_vars = #key_source_values;)*
                 #update_ident {
-                    inner: ::orm_runtime::Update::new(::std::vec![#(::orm_runtime::BoundValue::new(#pk_idents)),*]),
+                    inner: ::orm_runtime::Update::new(::std::vec![#(::orm_runtime::BoundValue::new(#pk_idents)),*])
+                        #(.source(#key_source_names, #key_source_vars))*,
                 }
             }
 

@@ -5,7 +5,7 @@ use quote::{format_ident, quote};
 
 use super::cql;
 use crate::model::ty::CqlKind;
-use crate::model::{IndexTarget, Model, Role};
+use crate::model::{HiddenKind, IndexTarget, Model, Role};
 
 fn shape(kind: &CqlKind) -> TokenStream {
     match kind {
@@ -80,26 +80,125 @@ pub fn generate(m: &Model) -> TokenStream {
         let cql_type = &h.cql_type;
         let shape = if h.is_collection { quote!(::orm_runtime::TypeShape::Set) } else { quote!(::orm_runtime::TypeShape::Scalar) };
         let sources = &h.sources;
-        let index = index_meta(&h.index_name, &h.name, h.index_local, h.index_target);
+        let index = match &h.index {
+            Some(i) => {
+                let meta = index_meta(&i.name, &h.name, i.local, i.target);
+                quote!(::core::option::Option::Some(#meta))
+            }
+            None => quote!(::core::option::Option::None),
+        };
+        let kind = match h.kind {
+            HiddenKind::BucketHash { index, size } => {
+                quote!(::orm_runtime::HiddenKind::BucketHash { index: #index, size: #size })
+            }
+            HiddenKind::Packed { index } => quote!(::orm_runtime::HiddenKind::Packed { index: #index }),
+        };
         quote! {
             ::orm_runtime::HiddenColumnMeta {
-                name: #name, cql_type: #cql_type, shape: #shape, sources: &[#(#sources),*], index: #index,
+                name: #name, cql_type: #cql_type, shape: #shape, sources: &[#(#sources),*], index: #index, kind: #kind,
             }
         }
     });
+    let views = m.views.iter().map(|v| {
+        let name = &v.name;
+        let pk = &v.partition_key;
+        let ck = &v.clustering_key;
+        quote! {
+            ::orm_runtime::ViewMeta { name: #name, partition_key: &[#(#pk),*], clustering_key: &[#(#ck),*] }
+        }
+    });
+    let hash_defs: Vec<TokenStream> = m
+        .hash_indexes
+        .iter()
+        .map(|h| {
+            let name = &h.name;
+            let sources = h.sources.iter().map(|(_, c, collection)| {
+                if *collection {
+                    quote!(::orm_runtime::bucketing::HashSource::collection(#c))
+                } else {
+                    quote!(::orm_runtime::bucketing::HashSource::scalar(#c))
+                }
+            });
+            let bucketed = h.bucketed;
+            let sizes = &h.sizes;
+            let week_code = h.week_code;
+            let max_waste = match h.max_waste {
+                Some(w) => quote!(::core::option::Option::Some(#w)),
+                None => quote!(::core::option::Option::None),
+            };
+            let max_statements = match h.max_statements {
+                Some(n) => quote!(::core::option::Option::Some(#n)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote! {
+                ::orm_runtime::bucketing::HashIndexDef {
+                    name: #name,
+                    sources: &[#(#sources),*],
+                    bucketed: #bucketed,
+                    sizes: &[#(#sizes),*],
+                    week_code: #week_code,
+                    max_waste: #max_waste,
+                    max_statements: #max_statements,
+                }
+            }
+        })
+        .collect();
+    let packed_defs: Vec<TokenStream> = m.packed_indexes.iter().map(|p| {
+        let name = &p.name;
+        let components = p.sources.iter().map(|(_, c)| c);
+        let output = if p.int32 {
+            quote!(::orm_runtime::packing::PackedOutput::Int32)
+        } else {
+            quote!(::orm_runtime::packing::PackedOutput::Int64)
+        };
+        let sizes = p.decimal_sizes.iter().map(|d| match d {
+            Some(n) => quote!(::core::option::Option::Some(#n)),
+            None => quote!(::core::option::Option::None),
+        });
+        let backing = if p.view {
+            quote!(::orm_runtime::packing::PackedBacking::View)
+        } else {
+            quote!(::orm_runtime::packing::PackedBacking::LocalIndex)
+        };
+        // Validated by the macro with spans; `PackedLayout::new` re-checks in a const context.
+        quote! {
+            ::orm_runtime::packing::PackedIndexDef {
+                name: #name,
+                components: &[#(#components),*],
+                layout: match ::orm_runtime::packing::PackedLayout::new(#output, &[#(#sizes),*]) {
+                    ::core::result::Result::Ok(layout) => layout,
+                    ::core::result::Result::Err(_) => ::core::panic!("invalid packed index layout"),
+                },
+                backing: #backing,
+                max_statements: ::core::option::Option::None,
+            }
+        }
+    }).collect();
 
     let pk_tys: Vec<_> = m.primary_key().map(|f| &f.ty).collect();
     let pk_fields: Vec<_> = m.primary_key().map(|f| &f.ident).collect();
     let part_tys: Vec<_> = m.partition_key().map(|f| &f.ty).collect();
     let part_fields: Vec<_> = m.partition_key().map(|f| &f.ident).collect();
 
+    let model_methods = super::rows::model_methods(m);
     let select_columns = cql::select_columns(m);
     let insert = cql::insert(m);
     let select_by_pk = cql::select_by_pk(m);
     let delete_by_pk = cql::delete_by_pk(m);
     let create_table = cql::create_table(m);
 
+    let hash_checks = hash_defs.iter().map(|d| {
+        quote! {
+            const _: () = ::core::assert!(
+                (#d).validate().is_ok(),
+                "invalid hash index definition"
+            );
+        }
+    });
+
     quote! {
+        #(#hash_checks)*
+
         #[automatically_derived]
         impl ::orm_runtime::Model for #ident {
             type PrimaryKey = (#(#pk_tys,)*);
@@ -113,7 +212,9 @@ pub fn generate(m: &Model) -> TokenStream {
                 clustering_key: &[#(#ck_names),*],
                 indexes: &[#(#indexes),*],
                 hidden_columns: &[#(#hidden),*],
-                views: &[],
+                views: &[#(#views),*],
+                hash_indexes: &[#(#hash_defs),*],
+                packed_indexes: &[#(#packed_defs),*],
             };
             const TABLE: &'static str = #table;
             const SELECT_COLUMNS: &'static str = #select_columns;
@@ -132,6 +233,8 @@ pub fn generate(m: &Model) -> TokenStream {
                 const COLUMNS: #columns_ident = #columns_ident::new();
                 &COLUMNS
             }
+
+            #model_methods
         }
     }
 }

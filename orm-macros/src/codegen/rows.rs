@@ -20,8 +20,11 @@ pub fn generate(m: &Model) -> TokenStream {
         .collect();
     let idx: Vec<usize> = (0..m.fields.len()).collect();
     let n = m.fields.len();
-    let hidden_names: Vec<&String> = m.hidden.iter().map(|h| &h.name).collect();
-    let hidden_values: Vec<&TokenStream> = m.hidden.iter().map(|h| &h.value).collect();
+    let compute_hidden = if m.hidden.is_empty() {
+        quote!(let __orm_hidden: ::std::vec::Vec<#p::HiddenValue> = ::std::vec::Vec::new();)
+    } else {
+        quote!(let __orm_hidden = #p::hidden_values_for_serialize::<Self>(self)?;)
+    };
 
     quote! {
         #[automatically_derived]
@@ -31,14 +34,8 @@ pub fn generate(m: &Model) -> TokenStream {
                 ctx: &#s::serialize::row::RowSerializationContext<'_>,
                 writer: &mut #s::serialize::writers::RowWriter<'_>,
             ) -> ::core::result::Result<(), #s::serialize::SerializationError> {
-                for spec in ctx.columns() {
-                    match spec.name() {
-                        #(#names => #p::serialize_column::<Self>(&self.#fields, spec, writer)?,)*
-                        #(#hidden_names => #p::serialize_column::<Self>(&(#hidden_values), spec, writer)?,)*
-                        other => return ::core::result::Result::Err(#p::unknown_bind_marker::<Self>(other)),
-                    }
-                }
-                ::core::result::Result::Ok(())
+                #compute_hidden
+                <Self as ::orm_runtime::Model>::__serialize_with_hidden(self, &__orm_hidden, ctx, writer)
             }
 
             fn is_empty(&self) -> bool {
@@ -82,4 +79,74 @@ pub fn generate(m: &Model) -> TokenStream {
             }
         }
     }
+}
+
+/// The `Model` methods behind the write path: `__serialize_with_hidden` (bind markers matched
+/// by name, hidden columns from precomputed values) and `__index_sources` (the values of every
+/// hash / packed index source).
+pub fn model_methods(m: &Model) -> TokenStream {
+    let p = quote!(::orm_runtime::__private);
+    let s = quote!(::orm_runtime::__private::scylla);
+    let names: Vec<&String> = m.fields.iter().map(|f| &f.column).collect();
+    let fields: Vec<_> = m.fields.iter().map(|f| &f.ident).collect();
+    let hidden_names: Vec<&String> = m.hidden.iter().map(|h| &h.name).collect();
+    let hidden_pos: Vec<usize> = (0..m.hidden.len()).collect();
+    let sources = index_source_fields(m).into_iter().map(|fi| {
+        let f = &m.fields[fi];
+        let ident = &f.ident;
+        let column = &f.column;
+        if f.mapped.kind.is_collection() {
+            quote!((#column, #p::collection_source(&self.#ident)))
+        } else {
+            quote!((#column, #p::scalar_source(&self.#ident)))
+        }
+    });
+    let index_sources = if m.hidden.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            fn __index_sources(&self) -> ::std::vec::Vec<(&'static str, #p::SourceValue<'static>)> {
+                ::std::vec![#(#sources),*]
+            }
+        }
+    };
+    quote! {
+        #index_sources
+
+        fn __serialize_with_hidden(
+            &self,
+            hidden: &[#p::HiddenValue],
+            ctx: &#s::serialize::row::RowSerializationContext<'_>,
+            writer: &mut #s::serialize::writers::RowWriter<'_>,
+        ) -> ::core::result::Result<(), #s::serialize::SerializationError> {
+            let _ = hidden;
+            for spec in ctx.columns() {
+                match spec.name() {
+                    #(#names => #p::serialize_column::<Self>(&self.#fields, spec, writer)?,)*
+                    #(#hidden_names => #p::serialize_column::<Self>(
+                        #p::hidden_at::<Self>(hidden, #hidden_pos, #hidden_names)?, spec, writer)?,)*
+                    other => return ::core::result::Result::Err(#p::unknown_bind_marker::<Self>(other)),
+                }
+            }
+            ::core::result::Result::Ok(())
+        }
+    }
+}
+
+/// Positions (in `Model::fields`) of every field that is a source of a hash or packed index,
+/// in field order.
+pub fn index_source_fields(m: &Model) -> Vec<usize> {
+    let mut out: Vec<usize> = m
+        .hash_indexes
+        .iter()
+        .flat_map(|h| h.sources.iter().map(|(f, _, _)| *f))
+        .chain(
+            m.packed_indexes
+                .iter()
+                .flat_map(|p| p.sources.iter().map(|(f, _)| *f)),
+        )
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }

@@ -34,6 +34,71 @@ pub struct IndexArgs {
     pub values: Flag,
 }
 
+/// `bucketing(1, 4, 5)`: the bucket sizes, each with the span of its literal, and the span of
+/// the `bucketing` keyword.
+#[derive(Debug, Clone)]
+pub struct Bucketing {
+    pub sizes: Vec<(u32, Span)>,
+    pub span: Span,
+}
+
+impl FromMeta for Bucketing {
+    fn from_meta(item: &Meta) -> darling::Result<Self> {
+        let span = item.path().span();
+        let Meta::List(list) = item else {
+            return Err(darling::Error::custom(
+                "`bucketing` needs its bucket sizes, as in `bucketing(1, 4, 5)`",
+            )
+            .with_span(&span));
+        };
+        let items = NestedMeta::parse_meta_list(list.tokens.clone())?;
+        let mut errors = darling::Error::accumulator();
+        let mut sizes = Vec::new();
+        for item in &items {
+            match item {
+                NestedMeta::Lit(syn::Lit::Int(lit)) => {
+                    if let Some(n) = errors.handle(lit.base10_parse::<u32>().map_err(|_| {
+                        darling::Error::custom(
+                            "a bucket size is a positive integer that fits in u32",
+                        )
+                        .with_span(lit)
+                    })) {
+                        sizes.push((n, lit.span()));
+                    }
+                }
+                other => errors.push(
+                    darling::Error::custom(
+                        "expected an integer bucket size, as in `bucketing(1, 4, 5)`",
+                    )
+                    .with_span(other),
+                ),
+            }
+        }
+        errors.finish()?;
+        Ok(Bucketing { sizes, span })
+    }
+}
+
+/// `#[hash_index]`, `#[hash_index(bucketing(1, 4, 5), week_code, max_waste = 2,
+/// max_statements = 32, name = "...")]`
+#[derive(Debug, Default, FromMeta)]
+pub struct HashIndexArgs {
+    pub name: Option<SpannedValue<String>>,
+    pub bucketing: Option<Bucketing>,
+    pub week_code: Flag,
+    pub max_waste: Option<SpannedValue<u64>>,
+    pub max_statements: Option<SpannedValue<usize>>,
+}
+
+/// `#[packed_index]`, `#[packed_index(decimal_size = 8, int32, view, name = "...")]`
+#[derive(Debug, Default, FromMeta)]
+pub struct PackedIndexArgs {
+    pub name: Option<SpannedValue<String>>,
+    pub decimal_size: Option<SpannedValue<u32>>,
+    pub int32: Flag,
+    pub view: Flag,
+}
+
 /// The attributes this derive owns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Known {

@@ -3,14 +3,17 @@
 
 mod attr;
 mod check;
+pub mod index;
 pub mod ty;
 
 use proc_macro2::Span;
 use syn::{Data, DeriveInput, Fields, Ident, Type, Visibility};
 
 use attr::{
-    ClusteringArgs, ColumnArgs, IndexArgs, Known, ModelArgs, name_span, parse_args, parse_marker,
+    ClusteringArgs, ColumnArgs, HashIndexArgs, IndexArgs, Known, ModelArgs, PackedIndexArgs,
+    name_span, parse_args, parse_marker,
 };
+pub use index::{HashIndex, PackedIndex};
 use ty::MappedType;
 
 /// A validated model.
@@ -20,10 +23,15 @@ pub struct Model {
     pub vis: Visibility,
     pub table: String,
     pub fields: Vec<Field>,
-    /// Hidden virtual columns computed from source fields on every write. Always empty until
-    /// `#[hash_index]` / `#[packed_index]` are implemented; codegen already handles them in
-    /// the metadata, DDL and `SerializeRow`.
+    /// `#[hash_index(...)]` groups.
+    pub hash_indexes: Vec<HashIndex>,
+    /// `#[packed_index(...)]` groups.
+    pub packed_indexes: Vec<PackedIndex>,
+    /// Hidden virtual columns computed from source fields on every write: hash index columns
+    /// (one per bucket size), then packed columns.
     pub hidden: Vec<HiddenColumn>,
+    /// Materialized views (`#[packed_index(view)]`).
+    pub views: Vec<View>,
 }
 
 /// One struct field = one column.
@@ -63,19 +71,41 @@ pub struct Index {
     pub name: String,
 }
 
-/// A hidden virtual column (reserved for the index features).
+/// How a hidden column is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HiddenKind {
+    /// Bucket size `size` of hash index `index` (position in `Model::hash_indexes`).
+    BucketHash { index: usize, size: u32 },
+    /// Packed index `index` (position in `Model::packed_indexes`).
+    Packed { index: usize },
+}
+
+/// The index on a hidden column.
 #[derive(Debug)]
-#[allow(dead_code)]
+pub struct HiddenIndex {
+    pub name: String,
+    pub local: bool,
+    pub target: IndexTarget,
+}
+
+/// A hidden virtual column of an index feature.
+#[derive(Debug)]
 pub struct HiddenColumn {
     pub name: String,
     pub cql_type: String,
     pub is_collection: bool,
     pub sources: Vec<String>,
-    pub index_name: String,
-    pub index_local: bool,
-    pub index_target: IndexTarget,
-    /// An expression of type `impl SerializeValue` computing the value from `self`.
-    pub value: proc_macro2::TokenStream,
+    /// `None` when a materialized view serves the column instead.
+    pub index: Option<HiddenIndex>,
+    pub kind: HiddenKind,
+}
+
+/// A materialized view.
+#[derive(Debug)]
+pub struct View {
+    pub name: String,
+    pub partition_key: Vec<String>,
+    pub clustering_key: Vec<String>,
 }
 
 /// Attributes of one field, before validation.
@@ -84,18 +114,12 @@ pub(crate) struct FieldAttrs {
     pub clustering_key: Option<(Span, ClusteringArgs)>,
     pub column: Option<ColumnArgs>,
     pub index: Option<(Span, IndexArgs)>,
-}
-
-fn not_implemented(attr: &syn::Attribute, which: Known) -> darling::Error {
-    let what = match which {
-        Known::HashIndex => "composite bucketing hash indexes",
-        _ => "packed integer indexes",
-    };
-    darling::Error::custom(format!(
-        "`#[{}]` is not implemented yet ({what} land in a later release)",
-        which.name()
-    ))
-    .with_span(&name_span(attr))
+    pub hash: Vec<(Span, HashIndexArgs)>,
+    pub packed: Vec<(Span, PackedIndexArgs)>,
+    /// A `#[hash_index(...)]` / `#[packed_index(...)]` whose arguments did not parse (its
+    /// error is reported; group-level checks of that kind are skipped).
+    pub hash_failed: bool,
+    pub packed_failed: bool,
 }
 
 fn parse_field_attrs(field: &syn::Field, errors: &mut darling::error::Accumulator) -> FieldAttrs {
@@ -104,6 +128,10 @@ fn parse_field_attrs(field: &syn::Field, errors: &mut darling::error::Accumulato
         clustering_key: None,
         column: None,
         index: None,
+        hash: Vec::new(),
+        packed: Vec::new(),
+        hash_failed: false,
+        packed_failed: false,
     };
     let mut seen: Vec<Known> = Vec::new();
     for attr in &field.attrs {
@@ -111,7 +139,9 @@ fn parse_field_attrs(field: &syn::Field, errors: &mut darling::error::Accumulato
             continue;
         };
         let span = name_span(attr);
-        if seen.contains(&known) {
+        // A field may be a source of several hash / packed indexes (one attribute per group).
+        let repeatable = matches!(known, Known::HashIndex | Known::PackedIndex);
+        if seen.contains(&known) && !repeatable {
             errors.push(
                 darling::Error::custom(format!("duplicate `#[{}]` attribute", known.name()))
                     .with_span(&span),
@@ -139,7 +169,14 @@ fn parse_field_attrs(field: &syn::Field, errors: &mut darling::error::Accumulato
                     out.index = Some((span, args));
                 }
             }
-            Known::HashIndex | Known::PackedIndex => errors.push(not_implemented(attr, known)),
+            Known::HashIndex => match errors.handle(parse_args::<HashIndexArgs>(attr)) {
+                Some(args) => out.hash.push((span, args)),
+                None => out.hash_failed = true,
+            },
+            Known::PackedIndex => match errors.handle(parse_args::<PackedIndexArgs>(attr)) {
+                Some(args) => out.packed.push((span, args)),
+                None => out.packed_failed = true,
+            },
         }
     }
     out
@@ -195,7 +232,6 @@ impl Model {
                         );
                     }
                 }
-                Known::HashIndex | Known::PackedIndex => errors.push(not_implemented(attr, known)),
                 other => errors.push(
                     darling::Error::custom(format!(
                         "`#[{}]` belongs on a field, not on the struct",
@@ -265,11 +301,21 @@ impl Model {
         };
 
         let mut fields = Vec::new();
+        let mut index_attrs: Vec<index::IndexAttrs> = Vec::new();
+        let (mut hash_failed, mut packed_failed) = (false, false);
         let mut declared_pk = 0;
         if let Some(named) = named {
             for field in &named.named {
                 let ident = field.ident.clone().expect("named field");
-                let attrs = parse_field_attrs(field, &mut errors);
+                let mut attrs = parse_field_attrs(field, &mut errors);
+                let mut decl = index::IndexAttrs {
+                    field: None,
+                    hash: std::mem::take(&mut attrs.hash),
+                    packed: std::mem::take(&mut attrs.packed),
+                };
+                hash_failed |= attrs.hash_failed;
+                packed_failed |= attrs.packed_failed;
+                let has_index_attrs = !decl.hash.is_empty() || !decl.packed.is_empty();
                 declared_pk += usize::from(attrs.partition_key.is_some());
                 let mapped = errors.handle(ty::map_field_type(&field.ty));
                 let (column, column_span) =
@@ -280,7 +326,12 @@ impl Model {
                             ident.span(),
                         ),
                     };
-                let Some(mapped) = mapped else { continue };
+                let Some(mapped) = mapped else {
+                    if has_index_attrs {
+                        index_attrs.push(decl);
+                    }
+                    continue;
+                };
                 let built = check::build_field(
                     ident,
                     field.ty.clone(),
@@ -291,17 +342,29 @@ impl Model {
                     &table,
                 );
                 if let Some(f) = errors.handle(built) {
+                    decl.field = Some(fields.len());
                     fields.push(f);
+                }
+                if has_index_attrs {
+                    index_attrs.push(decl);
                 }
             }
         }
 
+        let hash_indexes = index::hash_indexes(&fields, &index_attrs, hash_failed, &mut errors);
+        let packed_indexes =
+            index::packed_indexes(&fields, &index_attrs, packed_failed, &mut errors);
+        let (hidden, views) =
+            index::hidden_columns(&table, &fields, &hash_indexes, &packed_indexes, &mut errors);
         let model = Model {
             ident: input.ident.clone(),
             vis: input.vis.clone(),
             table,
             fields,
-            hidden: Vec::new(),
+            hash_indexes,
+            packed_indexes,
+            hidden,
+            views,
         };
         if let Some(named) = named {
             let _ = named;

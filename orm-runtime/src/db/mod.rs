@@ -1,19 +1,68 @@
 //! [`Db`]: the driver session, the keyspace, a prepared-statement cache and the CRUD entry
 //! points.
+//!
+//! # Connection options
+//!
+//! [`DbBuilder`] covers what the ORM needs; anything else the driver's [`SessionBuilder`]
+//! offers passes through [`DbBuilder::configure_session`]:
+//!
+//! - **Password authentication**: [`DbBuilder::credentials`] (the driver's
+//!   `SessionBuilder::user`). Wrong credentials fail [`DbBuilder::build`] with
+//!   [`Error::Connect`], whose source is the driver's error (`Username and/or password are
+//!   incorrect` from the server).
+//! - **TLS** needs one of the driver's TLS features, which the ORM does not enable. Add the
+//!   driver to your own `Cargo.toml` with the feature (Cargo unifies it with the ORM's copy):
+//!   `scylla = { version = "1.9", features = ["openssl-010"] }` (or `"rustls-023"`), build the
+//!   TLS context, and pass it through:
+//!
+//!   ```ignore
+//!   let ctx = openssl::ssl::SslContextBuilder::new(openssl::ssl::SslMethod::tls())?.build();
+//!   let db = Db::builder("scylla://db.example:9142/shop")
+//!       .credentials("app", password)
+//!       .configure_session(move |b| b.tls_context(Some(ctx.clone())))
+//!       .build()
+//!       .await?;
+//!   ```
+//!
+//! # Timeouts and back-pressure
+//!
+//! - [`DbBuilder::request_timeout`] bounds every statement the [`Db`] runs (set on each
+//!   statement, and as the session's default execution profile when the `Db` opens the
+//!   session); [`Db::with_request_timeout`] overrides it for the calls made through the
+//!   returned handle. A statement that exceeds it fails with [`Error::Timeout`].
+//! - [`DbBuilder::max_in_flight`] bounds how many statements (PREPARE included) the `Db` has
+//!   in flight at once, across all its clones and tasks; [`Db::stats`] reports the peak.
+//!
+//! # Lost connections
+//!
+//! A statement whose connection drops while it is in flight fails ([`Error::Execute`] with
+//! the driver's broken-connection error): it may have been applied, so it is never retried.
+//! A statement that could not be sent at all because its connection was already gone waits
+//! for the driver to reconnect (up to [`DbBuilder::reconnect_wait`]) and is sent then, so the
+//! call after a dropped connection succeeds.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use futures::StreamExt;
+use scylla::client::execution_profile::ExecutionProfile;
 use scylla::client::pager::QueryPager;
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
+use scylla::errors::{
+    BrokenConnectionErrorKind, ExecutionError, NextPageError, PagerExecutionError, PrepareError,
+    RequestAttemptError, RequestError,
+};
 use scylla::response::query_result::QueryResult;
 use scylla::response::{PagingState, PagingStateResponse};
 use scylla::serialize::row::SerializeRow;
 use scylla::statement::prepared::PreparedStatement;
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tracing::Instrument;
 
+use crate::__private::WithHidden;
 use crate::cql;
 use crate::error::{Error, Result};
 use crate::model::Model;
@@ -57,14 +106,47 @@ impl Replication {
     }
 }
 
+/// A caller's adjustment of the driver's [`SessionBuilder`] (see
+/// [`DbBuilder::configure_session`]).
+type SessionConfig = Arc<dyn Fn(SessionBuilder) -> SessionBuilder + Send + Sync>;
+
+/// Default of [`DbBuilder::max_in_flight`].
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 1024;
+
+/// Default of [`DbBuilder::reconnect_wait`].
+pub const DEFAULT_RECONNECT_WAIT: Duration = Duration::from_secs(2);
+
 /// Builds a [`Db`] from a URI or an existing session.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct DbBuilder {
     uri: String,
     keyspace: Option<String>,
     replication: Replication,
     tablets: Option<bool>,
     insert_concurrency: usize,
+    credentials: Option<(String, String)>,
+    session_config: Vec<SessionConfig>,
+    request_timeout: Option<Duration>,
+    max_in_flight: usize,
+    reconnect_wait: Duration,
+}
+
+impl std::fmt::Debug for DbBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbBuilder")
+            .field("uri", &self.uri)
+            .field("keyspace", &self.keyspace)
+            .field("replication", &self.replication)
+            .field("tablets", &self.tablets)
+            .field("insert_concurrency", &self.insert_concurrency)
+            // Never the password.
+            .field("user", &self.credentials.as_ref().map(|(u, _)| u))
+            .field("session_config", &self.session_config.len())
+            .field("request_timeout", &self.request_timeout)
+            .field("max_in_flight", &self.max_in_flight)
+            .field("reconnect_wait", &self.reconnect_wait)
+            .finish()
+    }
 }
 
 /// Splits `scylla://host1:9042,host2/keyspace` (scheme and keyspace optional) into nodes
@@ -117,7 +199,65 @@ impl DbBuilder {
             replication: Replication::default(),
             tablets: Some(false),
             insert_concurrency: 64,
+            credentials: None,
+            session_config: Vec::new(),
+            request_timeout: None,
+            max_in_flight: DEFAULT_MAX_IN_FLIGHT,
+            reconnect_wait: DEFAULT_RECONNECT_WAIT,
         }
+    }
+
+    /// How long a statement waits for the driver to reconnect when it could not be sent
+    /// because its connection was already gone (default [`DEFAULT_RECONNECT_WAIT`];
+    /// `Duration::ZERO` disables the wait). Only requests the driver reports as never sent are
+    /// retried (no connection in the pool, or the connection's channel closed before the
+    /// request was queued): a request lost *in flight* (the connection dropped after it was
+    /// written) is an error, never retried, since it may have been applied.
+    pub fn reconnect_wait(mut self, wait: Duration) -> Self {
+        self.reconnect_wait = wait;
+        self
+    }
+
+    /// Password authentication (ScyllaDB's `PasswordAuthenticator`): the driver's
+    /// `SessionBuilder::user`. Used by [`DbBuilder::build`]; ignored by
+    /// [`DbBuilder::build_with_session`] (the session is already authenticated).
+    pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
+        self.credentials = Some((user.into(), password.into()));
+        self
+    }
+
+    /// Adjusts the driver's [`SessionBuilder`] before [`DbBuilder::build`] connects: TLS
+    /// (`b.tls_context(..)`, needs a driver TLS feature, see the [module docs](self)),
+    /// compression, pool size, policies, execution profiles... Runs after the builder's own
+    /// settings (nodes, credentials, request timeout), so it can override them. Several calls
+    /// apply in order. Ignored by [`DbBuilder::build_with_session`].
+    pub fn configure_session(
+        mut self,
+        f: impl Fn(SessionBuilder) -> SessionBuilder + Send + Sync + 'static,
+    ) -> Self {
+        self.session_config.push(Arc::new(f));
+        self
+    }
+
+    /// Client-side timeout of every statement the [`Db`] runs (default: none set by the ORM,
+    /// so the driver's default execution profile applies, 30 s). A statement exceeding it
+    /// fails with [`Error::Timeout`]. It is set on each statement the `Db` executes (so it
+    /// also holds with [`DbBuilder::build_with_session`]) and, with [`DbBuilder::build`], on
+    /// the session's default execution profile (so raw queries on [`Db::session`] get it too).
+    /// PREPARE, which the driver does not time out, is bounded by it as well. The wait for an
+    /// in-flight slot ([`DbBuilder::max_in_flight`]) is not counted.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// The most statements (PREPARE included) the [`Db`] runs at once, across all its clones
+    /// and tasks (default [`DEFAULT_MAX_IN_FLIGHT`], at least 1). Further statements wait for
+    /// a slot. A streamed query ([`Db::execute_iter`]) holds a slot while its first page is
+    /// fetched; its later pages are fetched by the driver outside the bound.
+    pub fn max_in_flight(mut self, n: usize) -> Self {
+        self.max_in_flight = n.clamp(1, Semaphore::MAX_PERMITS);
+        self
     }
 
     /// The keyspace every statement is qualified with (overrides the URI's).
@@ -165,14 +305,23 @@ impl DbBuilder {
     pub async fn build(self) -> Result<Db> {
         let (nodes, ks) = parse_uri(&self.uri)?;
         let keyspace = self.resolve_keyspace(ks)?;
-        let session = SessionBuilder::new()
-            .known_nodes(&nodes)
-            .build()
-            .await
-            .map_err(|source| Error::Connect {
-                uri: self.uri.clone(),
-                source: Box::new(source),
-            })?;
+        let mut builder = SessionBuilder::new().known_nodes(&nodes);
+        if let Some((user, password)) = &self.credentials {
+            builder = builder.user(user.as_str(), password.as_str());
+        }
+        if let Some(timeout) = self.request_timeout {
+            let profile = ExecutionProfile::builder()
+                .request_timeout(Some(timeout))
+                .build();
+            builder = builder.default_execution_profile_handle(profile.into_handle());
+        }
+        for configure in &self.session_config {
+            builder = configure(builder);
+        }
+        let session = builder.build().await.map_err(|source| Error::Connect {
+            uri: self.uri.clone(),
+            source: Box::new(source),
+        })?;
         Ok(self.finish(Arc::new(session), keyspace))
     }
 
@@ -193,7 +342,15 @@ impl DbBuilder {
                 tablets: self.tablets,
                 insert_concurrency: self.insert_concurrency,
                 prepared: Mutex::new(HashMap::new()),
+                max_in_flight: self.max_in_flight,
+                reconnect_wait: self.reconnect_wait,
+                slots: Semaphore::new(self.max_in_flight),
+                in_flight: AtomicUsize::new(0),
+                peak_in_flight: AtomicUsize::new(0),
+                statements: AtomicU64::new(0),
+                timeouts: AtomicU64::new(0),
             }),
+            request_timeout: self.request_timeout,
         }
     }
 }
@@ -205,6 +362,108 @@ struct Inner {
     tablets: Option<bool>,
     insert_concurrency: usize,
     prepared: Mutex<HashMap<String, PreparedStatement>>,
+    max_in_flight: usize,
+    reconnect_wait: Duration,
+    slots: Semaphore,
+    in_flight: AtomicUsize,
+    peak_in_flight: AtomicUsize,
+    statements: AtomicU64,
+    timeouts: AtomicU64,
+}
+
+/// Counters of a [`Db`] (shared by its clones), from [`Db::stats`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct DbStats {
+    /// The configured bound on in-flight statements ([`DbBuilder::max_in_flight`]).
+    pub max_in_flight: usize,
+    /// Statements in flight now.
+    pub in_flight: usize,
+    /// The most statements ever in flight at once (since [`Db::reset_peak_in_flight`]);
+    /// never above `max_in_flight`.
+    pub peak_in_flight: usize,
+    /// Requests sent (PREPARE and statements; a cached prepared statement is not re-sent).
+    pub statements: u64,
+    /// Requests that failed with [`Error::Timeout`].
+    pub timeouts: u64,
+}
+
+/// An in-flight slot: a semaphore permit plus the counters behind [`Db::stats`].
+struct Slot<'a> {
+    inner: &'a Inner,
+    _permit: SemaphorePermit<'a>,
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        // Runs before the permit is released, so `in_flight` never exceeds the bound.
+        self.inner.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// The client-side timeout inside a driver error, if that is what it is.
+fn request_timeout_of(e: &ExecutionError) -> Option<Duration> {
+    match e {
+        ExecutionError::RequestTimeout(d) => Some(*d),
+        _ => None,
+    }
+}
+
+/// Whether the driver reports that a failed request never left the client: no connection in
+/// the pool, or the connection's request channel already closed. In scylla 1.9 a
+/// `ChannelError` means the request was never handed to the connection's writer (requests the
+/// writer took are answered with the real I/O error when the connection breaks).
+fn attempt_not_sent(e: &RequestAttemptError) -> bool {
+    match e {
+        RequestAttemptError::BrokenConnectionError(b) => matches!(
+            b.downcast_ref::<BrokenConnectionErrorKind>(),
+            Some(BrokenConnectionErrorKind::ChannelError)
+        ),
+        _ => false,
+    }
+}
+
+fn execution_not_sent(e: &ExecutionError) -> bool {
+    match e {
+        ExecutionError::ConnectionPoolError(_) => true,
+        ExecutionError::LastAttemptError(a) => attempt_not_sent(a),
+        _ => false,
+    }
+}
+
+fn prepare_not_sent(e: &PrepareError) -> bool {
+    match e {
+        PrepareError::ConnectionPoolError(_) => true,
+        PrepareError::AllAttemptsFailed { first_attempt } => attempt_not_sent(first_attempt),
+        _ => false,
+    }
+}
+
+fn pager_not_sent(e: &PagerExecutionError) -> bool {
+    match e {
+        PagerExecutionError::PrepareError(p) => prepare_not_sent(p),
+        PagerExecutionError::NextPageError(NextPageError::RequestFailure(r)) => match r {
+            RequestError::ConnectionPoolError(_) => true,
+            RequestError::LastAttemptError(a) => attempt_not_sent(a),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// A failed PREPARE: the driver's error, or the ORM's timeout.
+enum PrepareFailure {
+    Driver(PrepareError),
+    Timeout(Duration),
+}
+
+fn pager_timeout_of(e: &PagerExecutionError) -> Option<Duration> {
+    match e {
+        PagerExecutionError::NextPageError(NextPageError::RequestFailure(
+            RequestError::RequestTimeout(d),
+        )) => Some(*d),
+        _ => None,
+    }
 }
 
 /// The ORM's handle on the cluster: the driver session, the keyspace every statement is
@@ -214,6 +473,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
+    /// Per-handle: [`Db::with_request_timeout`] changes it without touching the clones.
+    request_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Db {
@@ -258,7 +519,115 @@ impl Db {
         self.inner.insert_concurrency
     }
 
-    /// Prepares `cql`, or returns the cached statement.
+    /// The request timeout of statements run through this handle (see
+    /// [`DbBuilder::request_timeout`]); `None`: the session's execution profile decides.
+    pub fn request_timeout(&self) -> Option<Duration> {
+        self.request_timeout
+    }
+
+    /// A handle on the same session, cache and in-flight bound whose statements use
+    /// `timeout` instead of the configured request timeout: the per-call override, e.g.
+    /// `Order::find_by_status(1).all(&db.with_request_timeout(Duration::from_millis(200)))`.
+    pub fn with_request_timeout(&self, timeout: Duration) -> Db {
+        Db {
+            inner: self.inner.clone(),
+            request_timeout: Some(timeout),
+        }
+    }
+
+    /// Counters: the in-flight bound, statements in flight now and at peak, requests sent,
+    /// timeouts.
+    pub fn stats(&self) -> DbStats {
+        DbStats {
+            max_in_flight: self.inner.max_in_flight,
+            in_flight: self.inner.in_flight.load(Ordering::Acquire),
+            peak_in_flight: self.inner.peak_in_flight.load(Ordering::Acquire),
+            statements: self.inner.statements.load(Ordering::Relaxed),
+            timeouts: self.inner.timeouts.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Resets [`DbStats::peak_in_flight`] to the current in-flight count.
+    pub fn reset_peak_in_flight(&self) {
+        let now = self.inner.in_flight.load(Ordering::Acquire);
+        self.inner.peak_in_flight.store(now, Ordering::Release);
+    }
+
+    /// Waits for an in-flight slot (see [`DbBuilder::max_in_flight`]).
+    async fn slot(&self) -> Slot<'_> {
+        let permit = match self.inner.slots.acquire().await {
+            Ok(p) => p,
+            // The semaphore is owned by `Inner` and never closed.
+            Err(_) => unreachable!("the in-flight semaphore is never closed"),
+        };
+        let now = self.inner.in_flight.fetch_add(1, Ordering::AcqRel) + 1;
+        self.inner.peak_in_flight.fetch_max(now, Ordering::AcqRel);
+        self.inner.statements.fetch_add(1, Ordering::Relaxed);
+        Slot {
+            inner: &self.inner,
+            _permit: permit,
+        }
+    }
+
+    /// Runs one request in an in-flight slot; while it fails without having been sent (see
+    /// [`DbBuilder::reconnect_wait`]), waits for the driver to reconnect and sends it again.
+    async fn run<T, E, Fut>(
+        &self,
+        cql: &str,
+        not_sent: impl Fn(&E) -> bool,
+        mut request: impl FnMut() -> Fut,
+    ) -> std::result::Result<T, E>
+    where
+        Fut: std::future::Future<Output = std::result::Result<T, E>>,
+    {
+        let deadline = tokio::time::Instant::now() + self.inner.reconnect_wait;
+        let mut pause = Duration::from_millis(5);
+        loop {
+            let result = {
+                let _slot = self.slot().await;
+                request().await
+            };
+            match result {
+                Err(e) if not_sent(&e) && tokio::time::Instant::now() + pause <= deadline => {
+                    tracing::debug!(
+                        cql,
+                        "not sent: no live connection; waiting for reconnection"
+                    );
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(200));
+                }
+                other => return other,
+            }
+        }
+    }
+
+    /// A cached statement with this handle's request timeout applied.
+    fn with_timeout(&self, mut prepared: PreparedStatement) -> PreparedStatement {
+        if let Some(t) = self.request_timeout {
+            prepared.set_request_timeout(Some(t));
+        }
+        prepared
+    }
+
+    fn timeout_error(&self, cql: &str, after: Duration) -> Error {
+        self.inner.timeouts.fetch_add(1, Ordering::Relaxed);
+        Error::Timeout {
+            cql: cql.to_owned(),
+            after,
+        }
+    }
+
+    fn execution_error(&self, cql: &str, source: ExecutionError) -> Error {
+        match request_timeout_of(&source) {
+            Some(after) => self.timeout_error(cql, after),
+            None => Error::Execute {
+                cql: cql.to_owned(),
+                source: Box::new(source),
+            },
+        }
+    }
+
+    /// Prepares `cql`, or returns the cached statement (with this handle's request timeout).
     pub async fn prepare(&self, cql: &str) -> Result<PreparedStatement> {
         if let Some(p) = self
             .inner
@@ -267,24 +636,41 @@ impl Db {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(cql)
         {
-            return Ok(p.clone());
+            return Ok(self.with_timeout(p.clone()));
         }
+        let request = || async {
+            let prepare = self
+                .inner
+                .session
+                .prepare(cql)
+                .instrument(tracing::debug_span!("orm.prepare", cql));
+            // The driver does not time out PREPARE: bound it here.
+            match self.request_timeout {
+                Some(t) => match tokio::time::timeout(t, prepare).await {
+                    Ok(r) => r.map_err(PrepareFailure::Driver),
+                    Err(_) => Err(PrepareFailure::Timeout(t)),
+                },
+                None => prepare.await.map_err(PrepareFailure::Driver),
+            }
+        };
+        let not_sent =
+            |e: &PrepareFailure| matches!(e, PrepareFailure::Driver(p) if prepare_not_sent(p));
         let prepared = self
-            .inner
-            .session
-            .prepare(cql)
-            .instrument(tracing::debug_span!("orm.prepare", cql))
+            .run(cql, not_sent, request)
             .await
-            .map_err(|source| Error::Prepare {
-                cql: cql.to_owned(),
-                source: Box::new(source),
+            .map_err(|e| match e {
+                PrepareFailure::Timeout(t) => self.timeout_error(cql, t),
+                PrepareFailure::Driver(source) => Error::Prepare {
+                    cql: cql.to_owned(),
+                    source: Box::new(source),
+                },
             })?;
         self.inner
             .prepared
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(cql.to_owned(), prepared.clone());
-        Ok(prepared)
+        Ok(self.with_timeout(prepared))
     }
 
     /// Prepares (cached) and executes `cql` with `values`, unpaged.
@@ -295,15 +681,15 @@ impl Db {
     ) -> Result<QueryResult> {
         let prepared = self.prepare(cql).await?;
         tracing::debug!(target: "orm_runtime::statement", cql, "execute");
-        self.inner
-            .session
-            .execute_unpaged(&prepared, values)
-            .instrument(tracing::debug_span!("orm.execute", cql))
+        let request = || {
+            self.inner
+                .session
+                .execute_unpaged(&prepared, &values)
+                .instrument(tracing::debug_span!("orm.execute", cql))
+        };
+        self.run(cql, execution_not_sent, request)
             .await
-            .map_err(|source| Error::Execute {
-                cql: cql.to_owned(),
-                source: Box::new(source),
-            })
+            .map_err(|source| self.execution_error(cql, source))
     }
 
     /// Prepares (cached) and executes `cql` for one page.
@@ -319,18 +705,19 @@ impl Db {
             prepared.set_page_size(n);
         }
         tracing::debug!(target: "orm_runtime::statement", cql, "execute single page");
-        self.inner
-            .session
-            .execute_single_page(&prepared, values, paging_state)
-            .instrument(tracing::debug_span!("orm.execute_page", cql))
+        let request = || {
+            self.inner
+                .session
+                .execute_single_page(&prepared, &values, paging_state.clone())
+                .instrument(tracing::debug_span!("orm.execute_page", cql))
+        };
+        self.run(cql, execution_not_sent, request)
             .await
-            .map_err(|source| Error::Execute {
-                cql: cql.to_owned(),
-                source: Box::new(source),
-            })
+            .map_err(|source| self.execution_error(cql, source))
     }
 
-    /// Prepares (cached) and executes `cql` as a pager fetching pages lazily.
+    /// Prepares (cached) and executes `cql` as a pager fetching pages lazily. Holds an
+    /// in-flight slot while the first page is fetched.
     pub async fn execute_iter(
         &self,
         cql: &str,
@@ -342,12 +729,18 @@ impl Db {
             prepared.set_page_size(n);
         }
         tracing::debug!(target: "orm_runtime::statement", cql, "execute iter");
-        self.inner
-            .session
-            .execute_iter(prepared, values)
-            .instrument(tracing::debug_span!("orm.execute_iter", cql))
+        let request = || {
+            self.inner
+                .session
+                .execute_iter(prepared.clone(), &values)
+                .instrument(tracing::debug_span!("orm.execute_iter", cql))
+        };
+        self.run(cql, pager_not_sent, request)
             .await
-            .map_err(|e| Error::rows(cql, e))
+            .map_err(|e| match pager_timeout_of(&e) {
+                Some(after) => self.timeout_error(cql, after),
+                None => Error::rows(cql, e),
+            })
     }
 
     /// `CREATE KEYSPACE IF NOT EXISTS` with the configured replication and tablets option.
@@ -371,25 +764,36 @@ impl Db {
         schema::migrate(self, M::META).await
     }
 
-    /// Inserts (upserts) one row.
+    /// Inserts (upserts) one row, with its hidden index columns.
+    ///
+    /// The hidden values are computed first: an invalid row (an invalid week code, a negative
+    /// packed component, ...) is an [`Error::IndexValue`] and nothing is written.
     pub async fn insert<M: Model>(&self, row: &M) -> Result<()> {
+        let hidden = row.hidden_values()?;
         let cql = cql::insert(Some(self.keyspace()), M::META);
-        self.execute_unpaged(&cql, row).await?;
+        self.execute_unpaged(&cql, WithHidden { row, hidden })
+            .await?;
         Ok(())
     }
 
     /// Inserts many rows, at most [`Db::insert_concurrency`] at once. Returns how many were
     /// written; stops at the first error.
+    ///
+    /// The hidden values of every row are computed before the first insert is sent: if one row
+    /// is invalid ([`Error::IndexValue`]), nothing is written.
     pub async fn insert_many<'a, M: Model>(
         &self,
         rows: impl IntoIterator<Item = &'a M>,
     ) -> Result<usize> {
-        let rows: Vec<&'a M> = rows.into_iter().collect();
+        let rows: Vec<WithHidden<'a, M>> = rows
+            .into_iter()
+            .map(|row| row.hidden_values().map(|hidden| WithHidden { row, hidden }))
+            .collect::<Result<_>>()?;
         let cql = cql::insert(Some(self.keyspace()), M::META);
         let prepared = self.prepare(&cql).await?;
         let inserts = Inserts {
             rows: rows.into_iter(),
-            session: &self.inner.session,
+            db: self,
             prepared: &prepared,
             cql: &cql,
         };
@@ -426,8 +830,8 @@ impl Db {
 /// The inserts of [`Db::insert_many`], created lazily. A named iterator rather than a
 /// closure: a closure returning a future here makes the caller's future lose `Send`.
 struct Inserts<'a, M> {
-    rows: std::vec::IntoIter<&'a M>,
-    session: &'a Session,
+    rows: std::vec::IntoIter<WithHidden<'a, M>>,
+    db: &'a Db,
     prepared: &'a PreparedStatement,
     cql: &'a str,
 }
@@ -438,7 +842,7 @@ impl<'a, M: Model> Iterator for Inserts<'a, M> {
     fn next(&mut self) -> Option<Self::Item> {
         let row = self.rows.next()?;
         Some(Box::pin(insert_prepared(
-            self.session,
+            self.db,
             self.prepared,
             self.cql,
             row,
@@ -448,19 +852,16 @@ impl<'a, M: Model> Iterator for Inserts<'a, M> {
 
 /// One insert of [`Db::insert_many`].
 async fn insert_prepared<M: Model>(
-    session: &Session,
+    db: &Db,
     prepared: &PreparedStatement,
     cql: &str,
-    row: &M,
+    row: WithHidden<'_, M>,
 ) -> Result<()> {
-    session
-        .execute_unpaged(prepared, row)
+    let request = || db.inner.session.execute_unpaged(prepared, &row);
+    db.run(cql, execution_not_sent, request)
         .await
         .map(|_| ())
-        .map_err(|source| Error::Execute {
-            cql: cql.to_owned(),
-            source: Box::new(source),
-        })
+        .map_err(|source| db.execution_error(cql, source))
 }
 
 #[cfg(test)]

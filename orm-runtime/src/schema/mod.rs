@@ -1,10 +1,17 @@
 //! Migration: DDL from model metadata, the live schema read from `system_schema`, and the
 //! diff between them.
 //!
+//! Hidden index columns (`#[hash_index]`, `#[packed_index]`) are ordinary regular columns
+//! here: a table created before its index features gets them with `ALTER TABLE ... ADD`, then
+//! their indexes and views (see [`names`] for the 48-character name rule). Existing rows are not
+//! backfilled: they get hidden values when rewritten.
+//!
 //! Compatible changes (a new column, a new index, a new view) are applied; incompatible ones
 //! (a column's type changed, a column moved in or out of the primary key, key order changed)
 //! are refused with a [`MigrationError`] listing every difference. Columns present in the
 //! database but not in the model are left alone.
+
+pub mod names;
 
 use std::fmt;
 
@@ -290,6 +297,40 @@ async fn live_names(db: &Db, cql: &str, key: &str) -> Result<Vec<String>> {
 pub async fn migrate(db: &Db, meta: &'static TableMeta) -> Result<MigrationReport> {
     let ks = db.keyspace().to_owned();
     let mut report = MigrationReport::default();
+    // Design 001 §8: the detected index features and their hidden columns.
+    for (i, def) in meta.hash_indexes.iter().enumerate() {
+        let columns: Vec<&str> = meta
+            .hidden_columns
+            .iter()
+            .filter(|h| matches!(h.kind, crate::model::HiddenKind::BucketHash { index, .. } if index == i))
+            .map(|h| h.name)
+            .collect();
+        tracing::debug!(
+            table = meta.table,
+            index = def.name,
+            bucketed = def.bucketed_column(),
+            sizes = ?def.sizes,
+            week_code = def.week_code,
+            ?columns,
+            "composite hash index"
+        );
+    }
+    for (i, def) in meta.packed_indexes.iter().enumerate() {
+        let column = meta
+            .hidden_columns
+            .iter()
+            .find(|h| h.kind == crate::model::HiddenKind::Packed { index: i })
+            .map(|h| h.name);
+        tracing::debug!(
+            table = meta.table,
+            index = def.name,
+            ?column,
+            output = %def.layout.output(),
+            slot_widths = ?def.layout.slot_widths(),
+            backing = %def.backing,
+            "packed index"
+        );
+    }
     let cql = "SELECT keyspace_name FROM system_schema.keyspaces WHERE keyspace_name = ?";
     let result = db.execute_unpaged(cql, (db.keyspace(),)).await?;
     let exists = result
@@ -418,6 +459,8 @@ mod tests {
         indexes: &[],
         hidden_columns: &[],
         views: &[],
+        hash_indexes: &[],
+        packed_indexes: &[],
     };
 
     fn live(name: &str, kind: &str, position: i32, t: &str) -> LiveColumn {

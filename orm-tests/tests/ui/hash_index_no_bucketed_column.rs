@@ -4,9 +4,10 @@ use orm_macros::Model;
 struct Sale {
     #[partition_key]
     company: i32,
-    status: i32,
-    #[packed_index(int32, decimal_size = 8)]
-    updated: i64,
+    #[hash_index]
+    products: Vec<i64>,
+    #[hash_index]
+    week: i32,
 }
 
 fn main() {}

@@ -4,9 +4,10 @@ use orm_macros::Model;
 struct Sale {
     #[partition_key]
     company: i32,
-    products: Vec<i32>,
-    #[hash_index(bucketing(1, 4, 5))]
-    week: i32,
+    #[packed_index]
+    statuses: Vec<i32>,
+    #[packed_index(decimal_size = 8)]
+    updated: i64,
 }
 
 fn main() {}

@@ -1,0 +1,13 @@
+use orm_macros::Model;
+
+#[derive(Model)]
+struct Sale {
+    #[partition_key]
+    company: i32,
+    #[hash_index]
+    products: Vec<i64>,
+    #[hash_index(bucketing(4, 1, 4))]
+    week: i32,
+}
+
+fn main() {}

@@ -1,0 +1,15 @@
+use orm_macros::Model;
+
+#[derive(Model)]
+struct Sale {
+    #[partition_key]
+    company: i32,
+    #[packed_index]
+    status: i32,
+    #[packed_index(decimal_size = 10)]
+    updated: i64,
+    #[packed_index(decimal_size = 9)]
+    seq: i64,
+}
+
+fn main() {}
