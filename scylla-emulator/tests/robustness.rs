@@ -389,6 +389,7 @@ async fn random_and_malformed_frames_never_panic_the_server() {
     let mut r = Rng::from_env(1);
     let t0 = std::time::Instant::now();
     let mut frames_sent = 0usize;
+    let mut error_frames = 0usize;
     for round in 0..20 {
         // 50 hostile connections at once.
         let mut tasks = Vec::new();
@@ -406,6 +407,7 @@ async fn random_and_malformed_frames_never_panic_the_server() {
         }
         for t in tasks {
             let (errors, bytes) = t.await.expect("client task");
+            error_frames += errors.len();
             for (code, msg) in errors {
                 assert!(
                     !(code == 0 && msg.contains("internal error")),
@@ -415,7 +417,12 @@ async fn random_and_malformed_frames_never_panic_the_server() {
         }
         assert_healthy(&h, &s, round).await;
     }
-    eprintln!("{frames_sent} hostile connections in {:?}", t0.elapsed());
+    eprintln!(
+        "{frames_sent} hostile connections, {error_frames} ERROR frames back, in {:?}",
+        t0.elapsed()
+    );
+    // The input did reach the server's error paths (not just closed sockets).
+    assert!(error_frames > frames_sent / 4, "{error_frames} errors");
 }
 
 const VOCAB: &[&str] = &[
