@@ -134,13 +134,45 @@ pub enum Error {
     /// Migration found an incompatible schema or failed.
     #[error(transparent)]
     Migration(#[from] MigrationError),
+
+    /// One statement of a multi-statement index read (`#[hash_index]` buckets,
+    /// `#[packed_index]` lookups or ranges) failed: the whole read fails, no partial result.
+    #[error(
+        "index read on `{table}` through `{index}` failed at statement {statement} of {statements}: `{cql}` with {bound}: {source}"
+    )]
+    IndexRead {
+        /// The table.
+        table: &'static str,
+        /// The index read through.
+        index: &'static str,
+        /// The failing statement's CQL.
+        cql: String,
+        /// The failing statement's bound index values (hash and bucket, or packed values).
+        bound: String,
+        /// Position of the failing statement (1-based).
+        statement: usize,
+        /// How many statements the read had.
+        statements: usize,
+        /// The statement's error.
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 impl Error {
     pub(crate) fn rows(cql: &str, source: impl Into<DriverError>) -> Self {
+        let source = source.into();
+        // A page of a stream that exceeded the request timeout is a timeout, like any
+        // other statement.
+        if let Some(after) = crate::db::page_timeout(&*source) {
+            return Error::Timeout {
+                cql: cql.to_owned(),
+                after,
+            };
+        }
         Error::Rows {
             cql: cql.to_owned(),
-            source: source.into(),
+            source,
         }
     }
 }

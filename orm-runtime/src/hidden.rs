@@ -11,6 +11,48 @@
 //! beyond its type is an [`Error::IndexValue`] and nothing is written. A typed update that sets
 //! the sources of a hidden column recomputes it in the same statement
 //! ([`Update`](crate::query::Update)).
+//!
+//! What the declarations create (checked at compile time; the names are in the model's
+//! `META`):
+//!
+//! ```
+//! use orm_macros::Model;
+//! use orm_runtime::Model as _;
+//!
+//! #[derive(Model, Debug, Clone, PartialEq)]
+//! #[model(table = "sale_order")]
+//! pub struct SaleOrder {
+//!     #[partition_key]
+//!     pub empresa_id: i32,
+//!     #[clustering_key]
+//!     pub id: i64,
+//!     // products × week, in buckets of 1, 4 and 5 weeks (YYWW week codes)
+//!     #[hash_index]
+//!     pub detail_products_ids: Vec<i64>,
+//!     #[hash_index(bucketing(1, 4, 5), week_code)]
+//!     pub week: i32,
+//!     // status and updated packed into one int: status × 10^8 + the first 8 digits of updated
+//!     #[packed_index]
+//!     pub status: i32,
+//!     #[packed_index(int32, decimal_size = 8)]
+//!     pub updated: i64,
+//! }
+//!
+//! let hidden: Vec<(&str, &str)> = SaleOrder::META
+//!     .hidden_columns
+//!     .iter()
+//!     .map(|h| (h.name, h.index.as_ref().unwrap().name))
+//!     .collect();
+//! assert_eq!(
+//!     hidden,
+//!     [
+//!         ("zz_hb_detail_products_ids_week_b1", "sale_order__zz_hb_detail_products_ids_w_60fd6f21"),
+//!         ("zz_hb_detail_products_ids_week_b4", "sale_order__zz_hb_detail_products_ids_w_2cc95ab2"),
+//!         ("zz_hb_detail_products_ids_week_b5", "sale_order__zz_hb_detail_products_ids_w_73fa0215"),
+//!         ("zz_ixp_status_updated", "sale_order__zz_ixp_status_updated_index_1"),
+//!     ]
+//! );
+//! ```
 
 use std::collections::BTreeSet;
 use std::fmt;

@@ -18,6 +18,8 @@
 //!   client-side refusal of queries that would need `ALLOW FILTERING`.
 //! - [`cql`]: statement text built from metadata.
 //! - [`hidden`]: the values of hidden index columns, computed before every write.
+//! - [`index_query`]: typed reads through hash and packed indexes ([`IndexQuery`], behind the
+//!   generated `<Model>::query()`).
 //! - [`error`]: the [`Error`] enum.
 //!
 //! ```ignore
@@ -60,12 +62,14 @@ pub mod cql;
 pub mod db;
 pub mod error;
 pub mod hidden;
+pub mod index_query;
 pub mod model;
 pub mod query;
 pub mod schema;
 
 pub use db::{Db, DbBuilder, Replication};
 pub use error::{Error, Result};
+pub use index_query::{Explain, IndexPredicate, IndexQuery};
 pub use model::{
     ColumnKind, ColumnMeta, HiddenColumnMeta, HiddenKind, IndexMeta, IndexScope, IndexTarget,
     Model, TableMeta, TypeShape, ViewMeta,

@@ -249,6 +249,73 @@ impl TableMeta {
 /// Implementors also implement the driver's [`SerializeRow`] (bind values matched by column
 /// name) and [`DeserializeRow`] (result columns matched by name; hidden `zz_` columns ignored),
 /// so a model also works with raw driver queries.
+///
+/// The model example of the README (keep the two in step):
+///
+/// ```
+/// use std::collections::BTreeSet;
+///
+/// use orm_macros::Model;
+/// use orm_runtime::Db;
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// #[model(table = "sale_orders")]
+/// pub struct SaleOrder {
+///     #[partition_key]
+///     pub company_id: i32,
+///     #[clustering_key(desc)]
+///     pub order_id: i64,
+///     #[index]
+///     pub status: i32,
+///     #[index(local)]
+///     pub customer: String,
+///     #[column(name = "total_cents")]
+///     pub total: i64,
+///     #[index]
+///     pub tags: BTreeSet<String>,
+///     pub note: Option<String>,
+/// }
+///
+/// async fn tour(db: &Db) -> orm_runtime::Result<()> {
+///     db.migrate::<SaleOrder>().await?; // keyspace, table, 3 indexes (idempotent)
+///
+///     let order = SaleOrder {
+///         company_id: 7,
+///         order_id: 1001,
+///         status: 1,
+///         customer: "alice".into(),
+///         total: 12_50,
+///         tags: BTreeSet::from(["rush".to_owned()]),
+///         note: None,
+///     };
+///     order.insert(db).await?;
+///     assert_eq!(SaleOrder::get(db, 7, 1001).await?, Some(order.clone()));
+///
+///     // Served by the primary key, the global index, the local index, the set index.
+///     let newest = SaleOrder::find_by_partition(7).limit(10).all(db).await?;
+///     let open = SaleOrder::find_by_status(1).all(db).await?;
+///     let alices = SaleOrder::find_by_customer(7, "alice").all(db).await?;
+///     let rush = SaleOrder::find_by_tags("rush").all(db).await?;
+///     assert!([newest, open, alices, rush].iter().all(|rows| rows == &[order.clone()]));
+///
+///     // Only the named columns are written; no read first.
+///     SaleOrder::update(7, 1001)
+///         .set_status(2)
+///         .add_tags(BTreeSet::from(["paid".to_owned()]))
+///         .execute(db)
+///         .await?;
+///     SaleOrder::delete(db, 7, 1001).await?;
+///     Ok(())
+/// }
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = scylla_emulator::Emulator::builder().start().await?;
+/// # let db = Db::builder(emulator.addr().to_string()).keyspace("shop").build().await?;
+/// # tour(&db).await?;
+/// # emulator.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 pub trait Model:
     SerializeRow
     + for<'frame, 'metadata> DeserializeRow<'frame, 'metadata>

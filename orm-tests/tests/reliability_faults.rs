@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use futures::StreamExt;
 use orm_macros::Model;
 use orm_runtime::Error;
 use orm_tests::{TestDb, test_db, test_db_with};
@@ -126,7 +127,29 @@ async fn slow_server_gives_timeout_errors() {
     Ledger::find_by_partition(1).all(&db).await.unwrap();
     Ledger::find_by_kind(1).all(&db).await.unwrap();
 
+    // A stream whose first page arrived before the server became slow: a later page times
+    // out, and the stream yields Error::Timeout (not a silently shortened result).
+    let mut stream = Ledger::find_by_partition(1)
+        .page_size(5)
+        .stream(&db)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
     emu.set_latency(Duration::from_millis(600));
+    let mut streamed = 0;
+    let end = loop {
+        match stream.next().await {
+            Some(Ok(_)) => streamed += 1,
+            Some(Err(e)) => break Some(e),
+            None => break None,
+        }
+    };
+    assert!(
+        matches!(end, Some(Error::Timeout { after, .. }) if after == timeout),
+        "after {streamed} rows: {end:?}"
+    );
+    assert!(streamed < 20);
+
     let t0 = Instant::now();
 
     // A single-row read.

@@ -3,6 +3,7 @@
 mod api;
 pub mod cql;
 mod meta;
+mod query;
 mod rows;
 
 use proc_macro2::TokenStream;
@@ -15,9 +16,11 @@ pub fn generate(model: &Model) -> TokenStream {
     let rows = rows::generate(model);
     let meta = meta::generate(model);
     let api = api::generate(model);
+    let query = query::generate(model);
     quote! {
         #rows
         #meta
         #api
+        #query
     }
 }

@@ -13,7 +13,8 @@
 //! - **TLS** needs one of the driver's TLS features, which the ORM does not enable. Add the
 //!   driver to your own `Cargo.toml` with the feature (Cargo unifies it with the ORM's copy):
 //!   `scylla = { version = "1.9", features = ["openssl-010"] }` (or `"rustls-023"`), build the
-//!   TLS context, and pass it through:
+//!   TLS context, and pass it through (not compiled as a doc test: it needs the `openssl`
+//!   crate and the driver's TLS feature):
 //!
 //!   ```ignore
 //!   let ctx = openssl::ssl::SslContextBuilder::new(openssl::ssl::SslMethod::tls())?.build();
@@ -52,8 +53,8 @@ use scylla::client::pager::QueryPager;
 use scylla::client::session::Session;
 use scylla::client::session_builder::SessionBuilder;
 use scylla::errors::{
-    BrokenConnectionErrorKind, ExecutionError, NextPageError, PagerExecutionError, PrepareError,
-    RequestAttemptError, RequestError,
+    BrokenConnectionErrorKind, ExecutionError, NextPageError, NextRowError, PagerExecutionError,
+    PrepareError, RequestAttemptError, RequestError,
 };
 use scylla::response::query_result::QueryResult;
 use scylla::response::{PagingState, PagingStateResponse};
@@ -65,7 +66,7 @@ use tracing::Instrument;
 use crate::__private::WithHidden;
 use crate::cql;
 use crate::error::{Error, Result};
-use crate::model::Model;
+use crate::model::{Model, TableMeta};
 use crate::schema::{self, MigrationReport};
 
 /// Keyspace replication used by [`Db::create_keyspace`] and migrations.
@@ -342,6 +343,7 @@ impl DbBuilder {
                 tablets: self.tablets,
                 insert_concurrency: self.insert_concurrency,
                 prepared: Mutex::new(HashMap::new()),
+                model_statements: Mutex::new(HashMap::new()),
                 max_in_flight: self.max_in_flight,
                 reconnect_wait: self.reconnect_wait,
                 slots: Semaphore::new(self.max_in_flight),
@@ -362,6 +364,10 @@ struct Inner {
     tablets: Option<bool>,
     insert_concurrency: usize,
     prepared: Mutex<HashMap<String, PreparedStatement>>,
+    /// The statements `insert`, `get` and `delete` build from a model's metadata, with their
+    /// prepared statement (no request timeout applied), keyed by the address of the model's
+    /// `TableMeta` and the kind: those calls neither format nor hash their CQL each time.
+    model_statements: Mutex<HashMap<(usize, ModelStatement), ModelStatementEntry>>,
     max_in_flight: usize,
     reconnect_wait: Duration,
     slots: Semaphore,
@@ -370,6 +376,17 @@ struct Inner {
     statements: AtomicU64,
     timeouts: AtomicU64,
 }
+
+/// The statements [`Db`] builds from a model's metadata alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ModelStatement {
+    Insert,
+    SelectByPk,
+    DeleteByPk,
+}
+
+/// A cached [`ModelStatement`]: its CQL (for errors) and its prepared statement.
+type ModelStatementEntry = (Arc<str>, PreparedStatement);
 
 /// Counters of a [`Db`] (shared by its clones), from [`Db::stats`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -457,6 +474,18 @@ enum PrepareFailure {
     Timeout(Duration),
 }
 
+/// The client-side timeout behind a failed page of a stream, if that is what it is.
+pub(crate) fn page_timeout(e: &(dyn std::error::Error + 'static)) -> Option<Duration> {
+    let page = match e.downcast_ref::<NextRowError>() {
+        Some(NextRowError::NextPageError(p)) => p,
+        _ => e.downcast_ref::<NextPageError>()?,
+    };
+    match page {
+        NextPageError::RequestFailure(RequestError::RequestTimeout(d)) => Some(*d),
+        _ => None,
+    }
+}
+
 fn pager_timeout_of(e: &PagerExecutionError) -> Option<Duration> {
     match e {
         PagerExecutionError::NextPageError(NextPageError::RequestFailure(
@@ -470,6 +499,44 @@ fn pager_timeout_of(e: &PagerExecutionError) -> Option<Duration> {
 /// qualified with, and a cache of prepared statements keyed by statement text.
 ///
 /// Cheap to clone (shared state).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// use orm_macros::Model;
+/// use orm_runtime::Db;
+///
+/// #[derive(Model, Debug, Clone, PartialEq)]
+/// struct Reading {
+///     #[partition_key]
+///     sensor: i32,
+///     #[clustering_key]
+///     seq: i64,
+///     value: f64,
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let emulator = scylla_emulator::Emulator::builder().start().await?;
+/// # let uri = emulator.addr().to_string();
+/// // `uri`: `host:port`, or `scylla://host1,host2:9042/keyspace`.
+/// let db = Db::builder(uri)
+///     .keyspace("telemetry")
+///     .request_timeout(Duration::from_secs(5))
+///     .build()
+///     .await?;
+/// db.migrate::<Reading>().await?; // keyspace, table, indexes: idempotent
+///
+/// let rows: Vec<Reading> = (0..3).map(|seq| Reading { sensor: 1, seq, value: 0.5 }).collect();
+/// assert_eq!(db.insert_many(&rows).await?, 3);
+/// assert_eq!(db.get::<Reading>((1, 2)).await?, Some(rows[2].clone()));
+/// db.delete::<Reading>((1, 2)).await?;
+/// assert_eq!(db.get::<Reading>((1, 2)).await?, None);
+/// assert!(db.stats().peak_in_flight >= 1);
+/// # emulator.shutdown().await;
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone)]
 pub struct Db {
     inner: Arc<Inner>,
@@ -555,13 +622,21 @@ impl Db {
 
     /// Waits for an in-flight slot (see [`DbBuilder::max_in_flight`]).
     async fn slot(&self) -> Slot<'_> {
-        let permit = match self.inner.slots.acquire().await {
+        // Fast path without the `Acquire` future (no waiter node, no cooperative-budget
+        // yield) while slots are free; wait in line only when the bound is reached.
+        let permit = match self.inner.slots.try_acquire() {
             Ok(p) => p,
-            // The semaphore is owned by `Inner` and never closed.
-            Err(_) => unreachable!("the in-flight semaphore is never closed"),
+            Err(_) => match self.inner.slots.acquire().await {
+                Ok(p) => p,
+                // The semaphore is owned by `Inner` and never closed.
+                Err(_) => unreachable!("the in-flight semaphore is never closed"),
+            },
         };
         let now = self.inner.in_flight.fetch_add(1, Ordering::AcqRel) + 1;
-        self.inner.peak_in_flight.fetch_max(now, Ordering::AcqRel);
+        // A load first: the read-modify-write (a contended cache line) only on a new peak.
+        if now > self.inner.peak_in_flight.load(Ordering::Acquire) {
+            self.inner.peak_in_flight.fetch_max(now, Ordering::AcqRel);
+        }
         self.inner.statements.fetch_add(1, Ordering::Relaxed);
         Slot {
             inner: &self.inner,
@@ -629,6 +704,48 @@ impl Db {
 
     /// Prepares `cql`, or returns the cached statement (with this handle's request timeout).
     pub async fn prepare(&self, cql: &str) -> Result<PreparedStatement> {
+        Ok(self.with_timeout(self.prepare_cached(cql).await?))
+    }
+
+    /// The statement `M`'s metadata alone determines (`INSERT`, `SELECT`/`DELETE` by primary
+    /// key): its CQL and its prepared statement with this handle's request timeout, built and
+    /// prepared once per `Db` (shared by its clones).
+    async fn model_statement(
+        &self,
+        meta: &'static TableMeta,
+        kind: ModelStatement,
+    ) -> Result<(Arc<str>, PreparedStatement)> {
+        // Two `TableMeta`s at one address are the same table: the key never mixes tables (a
+        // meta duplicated at several addresses only costs extra entries).
+        let key = (std::ptr::from_ref(meta) as usize, kind);
+        let cached = self
+            .inner
+            .model_statements
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&key)
+            .map(|(cql, p)| (Arc::clone(cql), p.clone()));
+        if let Some((cql, prepared)) = cached {
+            return Ok((cql, self.with_timeout(prepared)));
+        }
+        let ks = Some(self.keyspace());
+        let cql: Arc<str> = match kind {
+            ModelStatement::Insert => cql::insert(ks, meta),
+            ModelStatement::SelectByPk => cql::select_by_pk(ks, meta),
+            ModelStatement::DeleteByPk => cql::delete_by_pk(ks, meta),
+        }
+        .into();
+        let prepared = self.prepare_cached(&cql).await?;
+        self.inner
+            .model_statements
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, (Arc::clone(&cql), prepared.clone()));
+        Ok((cql, self.with_timeout(prepared)))
+    }
+
+    /// Prepares `cql`, or returns the cached statement, without this handle's request timeout.
+    async fn prepare_cached(&self, cql: &str) -> Result<PreparedStatement> {
         if let Some(p) = self
             .inner
             .prepared
@@ -636,7 +753,7 @@ impl Db {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(cql)
         {
-            return Ok(self.with_timeout(p.clone()));
+            return Ok(p.clone());
         }
         let request = || async {
             let prepare = self
@@ -670,7 +787,7 @@ impl Db {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .insert(cql.to_owned(), prepared.clone());
-        Ok(self.with_timeout(prepared))
+        Ok(prepared)
     }
 
     /// Prepares (cached) and executes `cql` with `values`, unpaged.
@@ -680,11 +797,21 @@ impl Db {
         values: impl SerializeRow,
     ) -> Result<QueryResult> {
         let prepared = self.prepare(cql).await?;
+        self.execute_prepared_unpaged(cql, &prepared, values).await
+    }
+
+    /// Executes an already prepared `cql`, unpaged.
+    async fn execute_prepared_unpaged(
+        &self,
+        cql: &str,
+        prepared: &PreparedStatement,
+        values: impl SerializeRow,
+    ) -> Result<QueryResult> {
         tracing::debug!(target: "orm_runtime::statement", cql, "execute");
         let request = || {
             self.inner
                 .session
-                .execute_unpaged(&prepared, &values)
+                .execute_unpaged(prepared, &values)
                 .instrument(tracing::debug_span!("orm.execute", cql))
         };
         self.run(cql, execution_not_sent, request)
@@ -770,8 +897,10 @@ impl Db {
     /// packed component, ...) is an [`Error::IndexValue`] and nothing is written.
     pub async fn insert<M: Model>(&self, row: &M) -> Result<()> {
         let hidden = row.hidden_values()?;
-        let cql = cql::insert(Some(self.keyspace()), M::META);
-        self.execute_unpaged(&cql, WithHidden { row, hidden })
+        let (cql, prepared) = self
+            .model_statement(M::META, ModelStatement::Insert)
+            .await?;
+        self.execute_prepared_unpaged(&cql, &prepared, WithHidden { row, hidden })
             .await?;
         Ok(())
     }
@@ -789,8 +918,9 @@ impl Db {
             .into_iter()
             .map(|row| row.hidden_values().map(|hidden| WithHidden { row, hidden }))
             .collect::<Result<_>>()?;
-        let cql = cql::insert(Some(self.keyspace()), M::META);
-        let prepared = self.prepare(&cql).await?;
+        let (cql, prepared) = self
+            .model_statement(M::META, ModelStatement::Insert)
+            .await?;
         let inserts = Inserts {
             rows: rows.into_iter(),
             db: self,
@@ -800,7 +930,7 @@ impl Db {
         let mut done =
             futures::stream::iter(inserts).buffer_unordered(self.inner.insert_concurrency);
         let mut n = 0;
-        let span = tracing::debug_span!("orm.insert_many", cql);
+        let span = tracing::debug_span!("orm.insert_many", cql = &*cql);
         while let Some(result) = done.next().instrument(span.clone()).await {
             result?;
             n += 1;
@@ -810,8 +940,10 @@ impl Db {
 
     /// The row with this primary key, if any.
     pub async fn get<M: Model>(&self, key: M::PrimaryKey) -> Result<Option<M>> {
-        let cql = cql::select_by_pk(Some(self.keyspace()), M::META);
-        let result = self.execute_unpaged(&cql, key).await?;
+        let (cql, prepared) = self
+            .model_statement(M::META, ModelStatement::SelectByPk)
+            .await?;
+        let result = self.execute_prepared_unpaged(&cql, &prepared, key).await?;
         let rows = result
             .into_rows_result()
             .map_err(|e| Error::rows(&cql, e))?;
@@ -821,8 +953,10 @@ impl Db {
 
     /// Deletes the row with this primary key (no error when absent).
     pub async fn delete<M: Model>(&self, key: M::PrimaryKey) -> Result<()> {
-        let cql = cql::delete_by_pk(Some(self.keyspace()), M::META);
-        self.execute_unpaged(&cql, key).await?;
+        let (cql, prepared) = self
+            .model_statement(M::META, ModelStatement::DeleteByPk)
+            .await?;
+        self.execute_prepared_unpaged(&cql, &prepared, key).await?;
         Ok(())
     }
 }
@@ -890,6 +1024,26 @@ mod tests {
             parse_uri("scylla:///ks"),
             Err(Error::InvalidUri { .. })
         ));
+    }
+
+    #[test]
+    fn builder_options() {
+        let b = DbBuilder::new("h:1")
+            .credentials("app", "hunter2")
+            .max_in_flight(0)
+            .request_timeout(Duration::from_millis(5))
+            .reconnect_wait(Duration::ZERO)
+            .configure_session(|b| b.tcp_nodelay(true));
+        assert_eq!(b.max_in_flight, 1);
+        assert_eq!(b.request_timeout, Some(Duration::from_millis(5)));
+        assert_eq!(b.reconnect_wait, Duration::ZERO);
+        assert_eq!(b.session_config.len(), 1);
+        let shown = format!("{b:?}");
+        assert!(
+            shown.contains("app") && !shown.contains("hunter2"),
+            "{shown}"
+        );
+        assert_eq!(DbBuilder::new("h:1").max_in_flight, DEFAULT_MAX_IN_FLIGHT);
     }
 
     #[test]

@@ -2,12 +2,61 @@
 //! client-side restriction check that refuses queries ScyllaDB would only run with
 //! `ALLOW FILTERING`.
 //!
-//! ```ignore
-//! let open = SaleOrder::select()
+//! ```
+//! use orm_macros::Model;
+//! use orm_runtime::{Db, Error};
+//!
+//! #[derive(Model, Debug, Clone, PartialEq)]
+//! #[model(table = "sale_orders")]
+//! struct SaleOrder {
+//!     #[partition_key]
+//!     company_id: i32,
+//!     #[clustering_key(desc)]
+//!     order_id: i64,
+//!     #[index]
+//!     status: i32,
+//!     total: i64,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = scylla_emulator::Emulator::builder().start().await?;
+//! # let db = Db::builder(emulator.addr().to_string()).keyspace("shop").build().await?;
+//! db.migrate::<SaleOrder>().await?;
+//! for order_id in 90..110 {
+//!     let status = (order_id % 3) as i32;
+//!     db.insert(&SaleOrder { company_id: 7, order_id, status, total: order_id * 100 }).await?;
+//! }
+//!
+//! // A clustering range inside one partition: served by the primary key.
+//! let recent = SaleOrder::select()
 //!     .filter(|c| c.company_id.eq(7))
 //!     .filter(|c| c.order_id.ge(100))
 //!     .all(&db)
 //!     .await?;
+//! assert_eq!(recent.len(), 10);
+//! assert_eq!(recent[0].order_id, 109); // clustering order DESC
+//!
+//! // `=` on an indexed column: served by the index.
+//! let open = SaleOrder::find_by_status(0).all(&db).await?;
+//! assert!(open.iter().all(|o| o.status == 0));
+//!
+//! // A range on a regular column would need ALLOW FILTERING: refused before it is sent...
+//! let big = SaleOrder::select().filter(|c| c.total.gt(10_000));
+//! let refused = big.plan().unwrap_err();
+//! assert!(matches!(refused, Error::RequiresFiltering { .. }));
+//! assert_eq!(
+//!     refused.to_string(),
+//!     "query on `sale_orders` refused: `total` is a regular column with no index: ScyllaDB would \
+//!      read and filter rows. make `total` a clustering column to serve ranges (or call \
+//!      `.allow_filtering()` to accept a filtered scan)"
+//! );
+//! // ...unless asked for explicitly.
+//! let big = big.allow_filtering().all(&db).await?;
+//! assert_eq!(big.len(), 9);
+//! # emulator.shutdown().await;
+//! # Ok(())
+//! # }
 //! ```
 
 mod plan;
