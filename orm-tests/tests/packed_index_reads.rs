@@ -380,3 +380,45 @@ async fn unserved_predicates_are_refused() {
     assert!(matches!(err, Error::InvalidQuery { .. }), "{err}");
     assert!(err.to_string().contains("status"), "{err}");
 }
+
+/// One failing lookup of a multi-lookup packed read fails the whole read, naming it.
+#[tokio::test]
+async fn a_failing_lookup_fails_the_whole_read() {
+    let (db, rows) = setup("packed_reads_failure").await;
+    let Some(emu) = db.emulator() else {
+        return db.shutdown().await;
+    };
+    let q = OrderLocal::query()
+        .empresa_id(1)
+        .status_in([1, 2, 3])
+        .updated(370_598_453);
+    assert_eq!(q.explain().unwrap().statements.len(), 3);
+    let expected = brute_force(
+        &rows,
+        1,
+        &[1, 2, 3],
+        Range::Between(370_598_453, 370_598_453),
+    );
+    assert_eq!(local_ids(&db, q.clone()).await.unwrap(), expected);
+    emu.fail_next(
+        1,
+        ".order_local WHERE empresa_id = ? AND zz_ixp_status_updated = ?",
+        scylla_emulator::FaultError::ReadTimeout,
+    );
+    let err = local_ids(&db, q.clone()).await.unwrap_err();
+    match &err {
+        Error::IndexRead {
+            cql,
+            bound,
+            statements,
+            ..
+        } => {
+            assert!(cql.contains("zz_ixp_status_updated = ?"), "{cql}");
+            assert!(bound.starts_with("zz_ixp_status_updated = "), "{bound}");
+            assert_eq!(*statements, 3);
+        }
+        other => panic!("expected IndexRead, got {other:?}"),
+    }
+    assert_eq!(local_ids(&db, q).await.unwrap(), expected);
+    db.shutdown().await;
+}

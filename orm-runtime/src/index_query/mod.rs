@@ -284,6 +284,16 @@ impl<M: Model> IndexQuery<M> {
             .copied()
             .filter(|k| !self.partition.iter().any(|(c, _, _)| c == k))
             .collect();
+        if let Some((column, _, _)) = self
+            .partition
+            .iter()
+            .find(|(c, _, _)| !meta.partition_key.contains(c))
+        {
+            return Err(Error::InvalidQuery {
+                table: meta.table,
+                reason: format!("`{column}` is not a partition-key column"),
+            });
+        }
         if !missing.is_empty() {
             return Err(Error::InvalidQuery {
                 table: meta.table,
