@@ -1052,6 +1052,12 @@ fn write_rows(
                 vec![]
             }
         };
+        // Rows this write may have left empty: only the written clustering keys, so that a write
+        // costs O(log rows) and not O(rows) in a large partition.
+        let written: Option<Vec<CKey>> = match &p.ck {
+            CkTarget::Keys(_) => Some(cks.iter().flatten().cloned().collect()),
+            _ => None,
+        };
         for ck in cks {
             if p.delete_rows {
                 match &ck {
@@ -1230,7 +1236,16 @@ fn write_rows(
         }
         let part_empty = {
             let part = table.data.partitions.get_mut(&pkey).unwrap();
-            part.rows.retain(|_, r| !r.is_empty());
+            match &written {
+                Some(keys) => {
+                    for k in keys {
+                        if part.rows.get(k).is_some_and(|r| r.is_empty()) {
+                            part.rows.remove(k);
+                        }
+                    }
+                }
+                None => part.rows.retain(|_, r| !r.is_empty()),
+            }
             part.rows.is_empty()
                 && part.static_row.is_empty()
                 && part.deleted_at.is_none()
