@@ -22,7 +22,8 @@
 //!   generated `<Model>::query()`).
 //! - [`error`]: the [`Error`] enum.
 //!
-//! ```ignore
+//! ```
+//! use futures::TryStreamExt;
 //! use orm_macros::Model;
 //! use orm_runtime::{Db, Error};
 //!
@@ -40,18 +41,36 @@
 //!     note: Option<String>,
 //! }
 //!
-//! let db = Db::connect("scylla://127.0.0.1:9042", "shop").await?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = scylla_emulator::Emulator::builder().start().await?;
+//! # let uri = emulator.addr().to_string();
+//! // `uri` is e.g. "127.0.0.1:9042" (here: the embedded emulator).
+//! let db = Db::builder(uri).keyspace("shop").build().await?;
 //! db.migrate::<SaleOrder>().await?; // keyspace (tablets off), table, indexes
-//! order.insert(&db).await?;
-//! db.insert_many(&orders).await?; // concurrent, bounded
+//! let order = |order_id| SaleOrder {
+//!     company_id: 7,
+//!     order_id,
+//!     status: (order_id % 2) as i32,
+//!     customer: "bob".into(),
+//!     note: None,
+//! };
+//! order(42).insert(&db).await?;
+//! db.insert_many(&(90..110).map(order).collect::<Vec<_>>()).await?; // concurrent, bounded
 //! let one = SaleOrder::get(&db, 7, 42).await?;
+//! assert_eq!(one, Some(order(42)));
 //! let recent = SaleOrder::find_by_partition(7).filter(|c| c.order_id.ge(100)).all(&db).await?;
-//! let open = SaleOrder::find_by_status(1).stream(&db).await?; // a Stream of rows
-//! SaleOrder::update(7, 42).set_status(2).set_note(None).execute(&db).await?;
+//! assert_eq!(recent.len(), 10);
+//! let open: Vec<SaleOrder> = SaleOrder::find_by_status(1).stream(&db).await?.try_collect().await?;
+//! assert_eq!(open.len(), 10);
+//! SaleOrder::update(7, 42).set_status(2).set_note(Some("gift".to_owned())).execute(&db).await?;
 //! SaleOrder::delete(&db, 7, 42).await?;
+//! assert_eq!(SaleOrder::get(&db, 7, 42).await?, None);
 //! // Refused client-side: `note` has no index, so ScyllaDB would need ALLOW FILTERING.
 //! let err = SaleOrder::find_by_partition(7).filter(|c| c.note.eq("x")).all(&db).await;
 //! assert!(matches!(err, Err(Error::RequiresFiltering { .. })));
+//! # Ok(())
+//! # }
 //! ```
 #![deny(missing_docs)]
 

@@ -17,14 +17,58 @@
 //! Values are always bound, never formatted into CQL. The first failing statement fails the
 //! whole read with [`Error::IndexRead`], naming the statement and its bound index values.
 //!
-//! ```ignore
-//! let rows = SaleOrder::query()
-//!     .empresa_id(1)
-//!     .detail_products_ids_contains(1)
-//!     .week_between(2548, 2614)
-//!     .all(&db)
-//!     .await?;
-//! println!("{}", SaleOrder::query().empresa_id(1).status(2).updated_gt(370_598_453).explain()?);
+//! ```
+//! use orm_macros::Model;
+//! use orm_runtime::Db;
+//!
+//! #[derive(Model, Debug, Clone, PartialEq)]
+//! #[model(table = "sale_order")]
+//! struct SaleOrder {
+//!     #[partition_key]
+//!     empresa_id: i32,
+//!     #[clustering_key]
+//!     id: i64,
+//!     #[hash_index]
+//!     detail_products_ids: Vec<i64>,
+//!     #[hash_index(bucketing(1, 4, 5), week_code)]
+//!     week: i32,
+//!     #[packed_index]
+//!     status: i32,
+//!     #[packed_index(int32, decimal_size = 8)]
+//!     updated: i64,
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! # let emulator = scylla_emulator::Emulator::builder().start().await?;
+//! # let db = Db::builder(emulator.addr().to_string()).keyspace("shop").build().await?;
+//! db.migrate::<SaleOrder>().await?;
+//! let order = |id, products: &[i64], week, status, updated| SaleOrder {
+//!     empresa_id: 1, id, detail_products_ids: products.to_vec(), week, status, updated,
+//! };
+//! db.insert_many(&[
+//!     order(1, &[1, 2], 2548, 2, 370_598_453),
+//!     order(2, &[1], 2601, 2, 370_598_459), // differs from order 1 only in the truncated digit
+//!     order(3, &[2], 2610, 1, 370_598_460),
+//!     order(4, &[1], 2615, 2, 380_000_000), // one week past the range
+//! ])
+//! .await?;
+//!
+//! // Product 1 in weeks 2548..=2614: 4 CONTAINS statements (buckets b4 729, b5 584-586).
+//! let q = SaleOrder::query().empresa_id(1).detail_products_ids_contains(1).week_between(2548, 2614);
+//! assert_eq!(q.explain()?.statements.len(), 4);
+//! let mut ids: Vec<i64> = q.all(&db).await?.iter().map(|o| o.id).collect();
+//! ids.sort();
+//! assert_eq!(ids, [1, 2]);
+//!
+//! // Status 2 updated after 370598453: one lookup per packed value through the local index,
+//! // then the truncated digit is re-checked in memory.
+//! let q = SaleOrder::query().empresa_id(1).status(2).updated_between(370_598_454, 370_598_459);
+//! let rows = q.all(&db).await?;
+//! assert_eq!(rows.iter().map(|o| o.id).collect::<Vec<_>>(), [2]);
+//! println!("{}", q.explain()?);
+//! # Ok(())
+//! # }
 //! ```
 
 mod explain;
