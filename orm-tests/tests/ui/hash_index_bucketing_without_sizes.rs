@@ -1,0 +1,15 @@
+use orm_macros::Model;
+
+#[derive(Model)]
+struct SaleOrder {
+    #[partition_key]
+    company: i32,
+    #[clustering_key]
+    id: i64,
+    #[hash_index]
+    products: Vec<i64>,
+    #[hash_index(bucketing())]
+    week: i32,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use orm_macros::Model;
+
+#[derive(Model)]
+struct Nothing;
+
+fn main() {}
