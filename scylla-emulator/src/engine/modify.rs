@@ -174,14 +174,7 @@ fn where_keys(
                 op,
                 rhs,
             } => {
-                let (_, c) = def
-                    .column(n)
-                    .ok_or_else(|| CqlError::invalid(format!("Unrecognized name {n}")))?;
-                if !matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Clustering) {
-                    return Err(CqlError::invalid(format!(
-                        "Invalid where clause contains non PRIMARY KEY columns: {n}"
-                    )));
-                }
+                let c = key_column(def, n)?;
                 let ty = c.ty.clone();
                 match op {
                     Operator::Eq => (n, Ok(vec![key_value(binds, rhs, &ty, n)?])),
@@ -210,14 +203,7 @@ fn where_keys(
                 lhs: RelationLhs::Column(n),
                 values,
             } => {
-                let (_, c) = def
-                    .column(n)
-                    .ok_or_else(|| CqlError::invalid(format!("Unrecognized name {n}")))?;
-                if !matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Clustering) {
-                    return Err(CqlError::invalid(format!(
-                        "Invalid where clause contains non PRIMARY KEY columns: {n}"
-                    )));
-                }
+                let c = key_column(def, n)?;
                 let ty = c.ty.clone();
                 let vals = match values {
                     InValues::List(ts) => {
@@ -1001,6 +987,20 @@ fn live_list_key(row: &Row, col: u32, idx: i32, now: i64) -> Result<Value> {
                 live.len()
             ))
         })
+}
+
+/// A primary-key column named in a modification's WHERE clause, or ScyllaDB's error for an
+/// unknown or non-key column.
+fn key_column<'a>(def: &'a TableDef, name: &str) -> Result<&'a crate::schema::ColumnDef> {
+    let (_, c) = def
+        .column(name)
+        .ok_or_else(|| CqlError::invalid(format!("Unrecognized name {name}")))?;
+    if !matches!(c.kind, ColumnKind::PartitionKey | ColumnKind::Clustering) {
+        return Err(CqlError::invalid(format!(
+            "Invalid where clause contains non PRIMARY KEY columns: {name}"
+        )));
+    }
+    Ok(c)
 }
 
 fn write_rows(
